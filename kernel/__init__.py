@@ -1,0 +1,1 @@
+"""Shared kernel: settings, database base, audit chain, gRPC bootstrap, small helpers."""

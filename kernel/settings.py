@@ -1,0 +1,68 @@
+"""Configuration from environment variables (prefix LIMS_); the defaults are the embedded single-machine setup."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ServiceName = Literal["intake", "testing", "review", "reporting", "gateway"]
+
+
+class Settings(BaseSettings):
+    """Everything that differs between the embedded default and production."""
+
+    model_config = SettingsConfigDict(env_prefix="LIMS_")
+
+    var_dir: Path = ROOT / "var"
+    # Embedded default only: seeds demo users and the demo catalogue. Off in production.
+    demo: bool = True
+
+    lab_name: str = "Laboratoire National de Contrôle des Médicaments"
+    lab_address: str = "Madinat Al Irfane, Rabat, Maroc"
+    lab_number_prefix: str = "LNCM"
+    timezone: str = "Africa/Casablanca"
+
+    intake_address: str = "127.0.0.1:50051"
+    testing_address: str = "127.0.0.1:50052"
+    review_address: str = "127.0.0.1:50053"
+    reporting_address: str = "127.0.0.1:50054"
+
+    # Empty means a SQLite file under var_dir; production sets postgresql://... per service.
+    intake_database_url: str = ""
+    testing_database_url: str = ""
+    review_database_url: str = ""
+    reporting_database_url: str = ""
+    gateway_database_url: str = ""
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "sample-lifecycle"
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Empty means a random key kept in var_dir/secret.key (embedded default).
+    secret_key: str = ""
+    token_ttl_minutes: int = 480
+
+    def database_url(self, service: ServiceName) -> str:
+        """The database URL of one service (each service owns its own database)."""
+        url: str = getattr(self, f"{service}_database_url")
+        if url:
+            return url
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.var_dir / f'{service}.db'}"
+
+    def address(self, service: ServiceName) -> str:
+        """host:port of one gRPC service."""
+        address: str = getattr(self, f"{service}_address")
+        return address
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Temporal workflows (the process), their activities (thin gRPC clients) and the worker."""

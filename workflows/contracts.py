@@ -1,0 +1,150 @@
+"""What the gateway and the worker agree on: workflow ids, inputs and outputs, search attributes,
+error types. Plain dataclasses only (one in, one out), so workflow code can import them safely."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from temporalio.common import SearchAttributeKey
+
+SAMPLE_WORKFLOW = "SampleLifecycle"
+
+
+def sample_workflow_id(lab_number: str) -> str:
+    """The meaningful workflow id of a sample's lifecycle, e.g. sample-LNCM-2026-00042."""
+    return f"sample-{lab_number}"
+
+
+# Custom search attributes, registered when the Temporal server starts (deploy/local).
+LAB_NUMBER = SearchAttributeKey.for_keyword("LabNumber")
+REQUEST_TYPE = SearchAttributeKey.for_keyword("RequestType")
+SAMPLE_STATUS = SearchAttributeKey.for_keyword("SampleStatus")
+SLA_DUE = SearchAttributeKey.for_datetime("SlaDue")
+ASSIGNEES = SearchAttributeKey.for_keyword_list("Assignees")
+SEARCH_ATTRIBUTES = (LAB_NUMBER, REQUEST_TYPE, SAMPLE_STATUS, SLA_DUE, ASSIGNEES)
+
+
+class ErrorType(StrEnum):
+    """`ApplicationError.type` of a refused action; the gateway maps each to one HTTP status."""
+
+    INVALID_ARGUMENT = "InvalidArgument"  # 422
+    NOT_FOUND = "NotFound"  # 404
+    FAILED_PRECONDITION = "FailedPrecondition"  # 409
+    PERMISSION_DENIED = "PermissionDenied"  # 403
+
+
+@dataclass
+class ActorRef:
+    """Who acts: login name, full name (printed on signatures) and the role acted under."""
+
+    username: str
+    full_name: str
+    role: str
+
+
+@dataclass
+class LifecycleInput:
+    """Start of a sample's lifecycle, right after intake registered it."""
+
+    lab_number: str
+    purpose: (
+        str  # registration | batch_release | market_surveillance | complaint | suspected_falsified
+    )
+    priority: str  # routine | urgent
+    product_code: str
+    requester: str
+    registered_by: ActorRef
+
+
+@dataclass
+class ReceiptInput:
+    """Receipt check: accept (condition, quantity) or reject (reason)."""
+
+    actor: ActorRef
+    accepted: bool
+    condition: str = ""
+    quantity_received: str = ""
+    reason: str = ""
+
+
+@dataclass
+class AssignmentInput:
+    """Assign (or reassign before a result) one test to an analyst."""
+
+    actor: ActorRef
+    test_id: str
+    analyst: str
+
+
+@dataclass
+class ResultInput:
+    """Raw replicate values of one test, entered by its assigned analyst."""
+
+    actor: ActorRef
+    test_id: str
+    values: list[str]
+    remarks: str = ""
+
+
+@dataclass
+class ReviewInput:
+    """A reviewer's signed decision on one test: accept, or send back with a reason.
+
+    The gateway has re-authenticated the signer before sending it."""
+
+    actor: ActorRef
+    test_id: str
+    accepted: bool
+    reason: str = ""
+
+
+@dataclass
+class ApprovalInput:
+    """The approver's signed approval of the certificate (signer re-authenticated by the gateway)."""
+
+    actor: ActorRef
+
+
+@dataclass
+class HoldInput:
+    """Put on hold, resume, or cancel: always with a reason."""
+
+    actor: ActorRef
+    reason: str
+
+
+@dataclass
+class TestState:
+    """A test as the workflow tracks it."""
+
+    __test__ = False  # not a pytest class
+
+    test_id: str
+    code: str
+    status: str  # kernel.lifecycle.TestStatus value
+    analyst: str = ""
+    attempt: int = 0  # number of results submitted
+    conformity: str = ""  # conforms | does_not_conform | ""
+
+
+@dataclass
+class SlaState:
+    """The turnaround clock. Times are RFC 3339 (UTC); '' when not applicable."""
+
+    target_days: int = 0
+    started_at: str = ""
+    due_at: str = ""  # moves later by the time spent on hold
+    warning_at: str = ""  # when the 80 % warning fired
+    breached_at: str = ""  # when the 100 % breach fired
+    on_hold: bool = False
+    held_seconds: float = 0.0  # total time on hold so far (the current hold included)
+
+
+@dataclass
+class LifecycleStatus:
+    """The `status` query, and the answer of every update."""
+
+    lab_number: str
+    status: str  # kernel.lifecycle.SampleStatus value
+    tests: list[TestState] = field(default_factory=list)
+    sla: SlaState = field(default_factory=SlaState)
+    report_number: str = ""
