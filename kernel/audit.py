@@ -106,22 +106,18 @@ async def record(
     """Appends one entry to the chain inside the caller's transaction."""
     head = await session.scalar(select(head_model).where(head_model.id == 1).with_for_update())
     if head is None:
-        head = head_model(id=1, seq=0, hash=GENESIS)
+        head = head_model()
+        head.id, head.seq, head.hash = 1, 0, GENESIS
         session.add(head)
-    entry = entry_model(
-        seq=head.seq + 1,
-        at=(at or utcnow()).astimezone(UTC),  # SQLite keeps no offset: store UTC
-        username=who.username,
-        full_name=who.full_name,
-        role=who.role,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        old_value=canonical(old),
-        new_value=canonical(new),
-        reason=reason,
-        prev_hash=head.hash,
-    )
+    # Attributes are set one by one: the mixins declare columns, not a typed constructor.
+    entry = entry_model()
+    entry.seq = head.seq + 1
+    entry.at = (at or utcnow()).astimezone(UTC)  # SQLite keeps no offset: store UTC
+    entry.username, entry.full_name, entry.role = who.username, who.full_name, who.role
+    entry.action, entry.entity_type, entry.entity_id = action, entity_type, entity_id
+    entry.old_value, entry.new_value = canonical(old), canonical(new)
+    entry.reason = reason
+    entry.prev_hash = head.hash
     entry.hash = entry_hash(entry)
     head.seq, head.hash = entry.seq, entry.hash
     session.add(entry)

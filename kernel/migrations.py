@@ -42,6 +42,10 @@ def run_env(metadata: MetaData) -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together must not migrate at once: the first one does,
+                # the others wait here and then find nothing to do.
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7051923)")
             context.run_migrations()
     engine.dispose()
 

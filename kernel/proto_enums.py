@@ -5,37 +5,40 @@ name in UPPER_SNAKE, so one rule covers every enum.
 """
 
 import re
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+# The enum's value type (mypy-protobuf gives each enum its own), so str_to_enum is typed.
+_V_co = TypeVar("_V_co", bound=int, covariant=True)
 
 
-class _EnumWrapper(Protocol):
+class _EnumWrapper(Protocol[_V_co]):
     DESCRIPTOR: Any
 
-    def Name(self, number: int) -> str: ...
+    def Name(self, number: Any) -> str: ...
 
-    def Value(self, name: str) -> int: ...
+    def Value(self, name: str) -> _V_co: ...
 
 
-def _prefix(enum: _EnumWrapper) -> str:
+def _prefix(enum: _EnumWrapper[Any]) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", enum.DESCRIPTOR.name).upper() + "_"
 
 
-def enum_to_str(enum: _EnumWrapper, number: int) -> str:
+def enum_to_str(enum: _EnumWrapper[Any], number: int) -> str:
     """'in_testing' for SAMPLE_STATUS_IN_TESTING; '' for the UNSPECIFIED value."""
     name = enum.Name(number).removeprefix(_prefix(enum)).lower()
     return "" if name == "unspecified" else name
 
 
-def str_to_enum(enum: _EnumWrapper, text: str) -> int:
+def str_to_enum(enum: _EnumWrapper[_V_co], text: str) -> _V_co:
     """SAMPLE_STATUS_IN_TESTING for 'in_testing'; 0 for ''. Raises ValueError if unknown."""
     if not text:
-        return 0
+        return enum.Value(_prefix(enum) + "UNSPECIFIED")  # every enum's 0 (house style)
     try:
         return enum.Value(_prefix(enum) + text.upper())
     except ValueError:
         raise ValueError(f"unknown {enum.DESCRIPTOR.name} {text!r}") from None
 
 
-def enum_choices(enum: _EnumWrapper) -> list[str]:
+def enum_choices(enum: _EnumWrapper[Any]) -> list[str]:
     """Every value's lowercase name except UNSPECIFIED, in declaration order."""
     return [enum_to_str(enum, v.number) for v in enum.DESCRIPTOR.values if v.number != 0]

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     lab_address: str = "Madinat Al Irfane, Rabat, Maroc"
     lab_number_prefix: str = "LNCM"
     timezone: str = "Africa/Casablanca"
+    # Separation of duties: may the reviewer of a sample's results also approve it? Off by default.
+    allow_reviewer_as_approver: bool = False
 
     intake_address: str = "127.0.0.1:50051"
     testing_address: str = "127.0.0.1:50052"
@@ -39,6 +41,8 @@ class Settings(BaseSettings):
 
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
+    # The launcher's dev server only: 0 runs it headless.
+    temporal_ui_port: int = 8233
     task_queue: str = "sample-lifecycle"
 
     gateway_host: str = "127.0.0.1"

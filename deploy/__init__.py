@@ -1,0 +1,1 @@
+"""Deployment: the local launcher (embedded default) and production manifests."""

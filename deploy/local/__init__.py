@@ -1,0 +1,1 @@
+"""The embedded default: every part on one machine."""

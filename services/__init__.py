@@ -1,0 +1,1 @@
+"""The LIMS services, one package each (DESIGN §3)."""

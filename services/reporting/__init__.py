@@ -1,0 +1,1 @@
+"""Reporting service: certificates of analysis, report numbers, PDF rendering."""

@@ -1,0 +1,53 @@
+"""The reporting service process: migrations, gRPC server, health, graceful shutdown."""
+
+import asyncio
+from collections.abc import Callable
+
+import grpc
+
+from kernel import migrations
+from kernel.db import Database
+from kernel.grpc_server import configure_logging, serve
+from kernel.settings import Settings, get_settings
+from lims.reporting.v1 import reporting_pb2, reporting_pb2_grpc
+from services.reporting.grpc_server import ReportingServicer
+
+SERVICE_NAMES: list[str] = [reporting_pb2.DESCRIPTOR.services_by_name["ReportingService"].full_name]
+
+
+def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], None]:
+    """A function that adds the ReportingService servicer to a server."""
+
+    def add(server: grpc.aio.Server) -> None:
+        reporting_pb2_grpc.add_ReportingServiceServicer_to_server(
+            ReportingServicer(db, settings), server
+        )
+
+    return add
+
+
+async def setup(db: Database, settings: Settings) -> None:
+    """Brings the database to the newest schema (the reporting service has no demo data)."""
+    await asyncio.to_thread(migrations.upgrade, "reporting", db.url)
+
+
+async def run(settings: Settings) -> None:
+    """Serves the reporting service until SIGINT/SIGTERM."""
+    db = Database(settings.database_url("reporting"))
+    await setup(db, settings)
+    await serve(
+        address=settings.address("reporting"),
+        register=register(db, settings),
+        service_names=SERVICE_NAMES,
+        on_stop=db.dispose,
+    )
+
+
+def main() -> None:
+    """Entry point: python -m services.reporting.main."""
+    configure_logging()
+    asyncio.run(run(get_settings()))
+
+
+if __name__ == "__main__":
+    main()

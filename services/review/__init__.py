@@ -1,0 +1,1 @@
+"""Review service: technical review, approval, electronic signatures, separation of duties."""
