@@ -1,0 +1,218 @@
+"""IntakeService over gRPC: proto <-> use cases, one transaction per call."""
+
+from typing import Any
+
+import grpc
+
+from kernel.audit import Who
+from kernel.db import Database
+from kernel.errors import InvalidArgument
+from kernel.proto_enums import enum_to_str, str_to_enum
+from kernel.timefmt import to_iso_date, to_rfc3339
+from lims.common.v1 import common_pb2
+from lims.intake.v1 import intake_pb2, intake_pb2_grpc
+from services.intake import service
+from services.intake.domain import NewRequest, NewSample, sample_filter
+from services.intake.models import Request, Sample, SampleEvent
+from services.intake.service import Numbering
+
+
+def _enum_text(enum: Any, number: int, field: str) -> str:
+    try:
+        return enum_to_str(enum, number)
+    except ValueError:
+        raise InvalidArgument(f"{field}: unknown value {number}") from None
+
+
+def _who(actor: common_pb2.Actor) -> Who:
+    return Who(actor.username.strip(), actor.full_name.strip(), actor.role.strip())
+
+
+def _event_to_proto(event: SampleEvent) -> common_pb2.Event:
+    return common_pb2.Event(
+        at=to_rfc3339(event.at),
+        actor=common_pb2.Actor(username=event.username, full_name=event.full_name, role=event.role),
+        action=event.action,
+        detail=event.detail,
+    )
+
+
+def sample_to_proto(sample: Sample, *, timeline: bool) -> intake_pb2.Sample:
+    """The wire form of a sample; `timeline` only when its events were loaded."""
+    message = intake_pb2.Sample(
+        lab_number=sample.lab_number,
+        request_id=sample.request_id,
+        purpose=str_to_enum(common_pb2.Purpose, sample.purpose.value),
+        priority=str_to_enum(common_pb2.Priority, sample.priority.value),
+        requester=sample.requester,
+        requester_organisation=sample.requester_organisation,
+        external_reference=sample.external_reference,
+        product_code=sample.product_code,
+        product_name=sample.product_name,
+        batch_number=sample.batch_number,
+        manufacturer=sample.manufacturer,
+        manufacture_date=to_iso_date(sample.manufacture_date),
+        expiry_date=to_iso_date(sample.expiry_date),
+        quantity=sample.quantity,
+        quantity_unit=sample.quantity_unit,
+        status=str_to_enum(common_pb2.SampleStatus, sample.status.value),
+        status_before_hold=str_to_enum(
+            common_pb2.SampleStatus,
+            sample.status_before_hold.value if sample.status_before_hold else "",
+        ),
+        condition_on_receipt=sample.condition_on_receipt,
+        quantity_received=sample.quantity_received,
+        received_at=to_rfc3339(sample.received_at),
+        rejection_reason=sample.rejection_reason,
+        sla_target_days=sample.sla_target_days,
+        sla_due_at=to_rfc3339(sample.sla_due_at),
+        sla_warning_at=to_rfc3339(sample.sla_warning_at),
+        sla_breached_at=to_rfc3339(sample.sla_breached_at),
+        created_at=to_rfc3339(sample.created_at),
+    )
+    if timeline:
+        message.timeline.extend(_event_to_proto(event) for event in sample.events)
+    return message
+
+
+def request_to_proto(request: Request) -> intake_pb2.Request:
+    """The wire form of a request with its samples and their timelines."""
+    return intake_pb2.Request(
+        request_id=request.request_id,
+        purpose=str_to_enum(common_pb2.Purpose, request.purpose.value),
+        priority=str_to_enum(common_pb2.Priority, request.priority.value),
+        requester=request.requester,
+        requester_organisation=request.requester_organisation,
+        external_reference=request.external_reference,
+        created_by=common_pb2.Actor(
+            username=request.created_by_username,
+            full_name=request.created_by_full_name,
+            role=request.created_by_role,
+        ),
+        created_at=to_rfc3339(request.created_at),
+        samples=[sample_to_proto(sample, timeline=True) for sample in request.samples],
+    )
+
+
+def _new_request(message: intake_pb2.CreateRequestRequest) -> NewRequest:
+    return NewRequest(
+        request_key=message.request_key,
+        purpose=_enum_text(common_pb2.Purpose, message.purpose, "purpose"),
+        priority=_enum_text(common_pb2.Priority, message.priority, "priority"),
+        requester=message.requester,
+        requester_organisation=message.requester_organisation,
+        external_reference=message.external_reference,
+        samples=tuple(
+            NewSample(
+                product_code=s.product_code,
+                product_name=s.product_name,
+                batch_number=s.batch_number,
+                manufacturer=s.manufacturer,
+                manufacture_date=s.manufacture_date,
+                expiry_date=s.expiry_date,
+                quantity=s.quantity,
+                quantity_unit=s.quantity_unit,
+            )
+            for s in message.samples
+        ),
+    )
+
+
+class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
+    """Each call opens its own transaction: the edge owns it, the use case only flushes."""
+
+    def __init__(self, db: Database, numbering: Numbering) -> None:
+        self._db = db
+        self._numbering = numbering
+
+    async def CreateRequest(
+        self, request: intake_pb2.CreateRequestRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.Request:
+        """Logs a request with its samples; idempotent on request_key."""
+        new = _new_request(request)
+        async with self._db.write() as session:
+            created = await service.create_request(
+                session, new, _who(request.actor), self._numbering
+            )
+            return request_to_proto(created)
+
+    async def GetSample(
+        self, request: intake_pb2.GetSampleRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.Sample:
+        """One sample with its timeline."""
+        async with self._db.read() as session:
+            sample = await service.get_sample(session, request.lab_number)
+            return sample_to_proto(sample, timeline=True)
+
+    async def ListSamples(
+        self, request: intake_pb2.ListSamplesRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.ListSamplesResponse:
+        """A page of samples, newest first, without timelines."""
+        spec = sample_filter(
+            statuses=[
+                _enum_text(common_pb2.SampleStatus, status, f"statuses[{i}]")
+                for i, status in enumerate(request.statuses)
+            ],
+            purpose=_enum_text(common_pb2.Purpose, request.purpose, "purpose"),
+            overdue=request.overdue,
+            text=request.text,
+            requester=request.requester,
+            page_size=request.page_size,
+            offset=request.offset,
+        )
+        async with self._db.read() as session:
+            samples, total = await service.list_samples(session, spec)
+            return intake_pb2.ListSamplesResponse(
+                samples=[sample_to_proto(sample, timeline=False) for sample in samples],
+                total=total,
+            )
+
+    async def RecordReceipt(
+        self, request: intake_pb2.RecordReceiptRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.Sample:
+        """Receipt check: received or rejected; a repeat of the recorded decision is a no-op."""
+        async with self._db.write() as session:
+            sample = await service.record_receipt(
+                session,
+                request.lab_number,
+                _who(request.actor),
+                accepted=request.accepted,
+                condition=request.condition,
+                quantity_received=request.quantity_received,
+                reason=request.reason,
+                at=request.at,
+            )
+            return sample_to_proto(sample, timeline=True)
+
+    async def RecordStatus(
+        self, request: intake_pb2.RecordStatusRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.Sample:
+        """A lifecycle transition decided by the workflow; idempotent on event_key."""
+        status = _enum_text(common_pb2.SampleStatus, request.status, "status")
+        async with self._db.write() as session:
+            sample = await service.record_status(
+                session,
+                request.lab_number,
+                _who(request.actor),
+                status=status,
+                reason=request.reason,
+                event_key=request.event_key,
+                at=request.at,
+            )
+            return sample_to_proto(sample, timeline=True)
+
+    async def RecordSlaEvent(
+        self, request: intake_pb2.RecordSlaEventRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.Sample:
+        """An SLA mark (due time set, warning, breach); idempotent on event_key."""
+        kind = _enum_text(intake_pb2.SlaEventKind, request.kind, "kind")
+        async with self._db.write() as session:
+            sample = await service.record_sla_event(
+                session,
+                request.lab_number,
+                kind=kind,
+                event_key=request.event_key,
+                at=request.at,
+                due_at=request.due_at,
+            )
+            return sample_to_proto(sample, timeline=True)

@@ -1,0 +1,54 @@
+"""The intake service process: migrations, gRPC server, health, graceful shutdown."""
+
+import asyncio
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import grpc
+
+from kernel import migrations
+from kernel.db import Database
+from kernel.grpc_server import configure_logging, serve
+from kernel.settings import Settings, get_settings
+from lims.intake.v1 import intake_pb2, intake_pb2_grpc
+from services.intake.grpc_server import IntakeServicer
+from services.intake.service import Numbering
+
+SERVICE_NAMES: list[str] = [intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name]
+
+
+def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], None]:
+    """A function that adds the IntakeService servicer to a server."""
+    numbering = Numbering(settings.lab_number_prefix, ZoneInfo(settings.timezone))
+
+    def add(server: grpc.aio.Server) -> None:
+        intake_pb2_grpc.add_IntakeServiceServicer_to_server(IntakeServicer(db, numbering), server)
+
+    return add
+
+
+async def setup(db: Database, settings: Settings) -> None:
+    """Brings the database to the newest schema (intake has no demo data: users create samples)."""
+    await asyncio.to_thread(migrations.upgrade, "intake", db.url)
+
+
+async def run(settings: Settings) -> None:
+    """Serves the intake service until SIGINT/SIGTERM."""
+    db = Database(settings.database_url("intake"))
+    await setup(db, settings)
+    await serve(
+        address=settings.address("intake"),
+        register=register(db, settings),
+        service_names=SERVICE_NAMES,
+        on_stop=db.dispose,
+    )
+
+
+def main() -> None:
+    """Entry point: python -m services.intake.main."""
+    configure_logging()
+    asyncio.run(run(get_settings()))
+
+
+if __name__ == "__main__":
+    main()

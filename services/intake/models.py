@@ -1,0 +1,161 @@
+"""Intake's tables: number counters, requests, samples and their timeline, and the audit chain."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from kernel.audit import AuditEntryMixin, AuditHeadMixin
+from kernel.db import new_metadata
+from kernel.lifecycle import SampleStatus
+from services.intake.domain import Priority, Purpose
+
+
+class Base(DeclarativeBase):
+    """Intake's declarative base (its own metadata: intake owns its database)."""
+
+    metadata = new_metadata()
+
+
+def _enum(kind: type[StrEnum]) -> Enum:
+    # Stored as the value text ("in_testing") in a VARCHAR: readable, and adding a state later
+    # needs no ALTER TYPE.
+    return Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=30,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Counter(Base):
+    """The last number handed out per kind and year; its row lock makes numbering gap-free."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class Request(Base):
+    """A requester's request: one purpose, one or more samples."""
+
+    __tablename__ = "requests"
+
+    request_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    request_key: Mapped[str] = mapped_column(String(200), unique=True)
+    purpose: Mapped[Purpose] = mapped_column(_enum(Purpose))
+    priority: Mapped[Priority] = mapped_column(_enum(Priority))
+    requester: Mapped[str] = mapped_column(String(100))
+    requester_organisation: Mapped[str] = mapped_column(String(300))
+    external_reference: Mapped[str] = mapped_column(String(100))
+    created_by_username: Mapped[str] = mapped_column(String(100))
+    created_by_full_name: Mapped[str] = mapped_column(String(200))
+    created_by_role: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    samples: Mapped[list["Sample"]] = relationship(
+        back_populates="request", lazy="raise", order_by="Sample.id"
+    )
+
+
+class Sample(Base):
+    """A sample and its current state: the read model the lists and the detail page show."""
+
+    __tablename__ = "samples"
+    __table_args__: Any = (
+        # Every list filter pairs with id, the "newest first" order, so a filtered page is
+        # read from one index in order.
+        Index("ix_samples_status_id", "status", "id"),
+        Index("ix_samples_purpose_id", "purpose", "id"),
+        Index("ix_samples_requester_id", "requester", "id"),
+        Index("ix_samples_sla_due_at", "sla_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lab_number: Mapped[str] = mapped_column(String(40), unique=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.request_id"), index=True)
+    # Copied from the request so lists filter without a join.
+    purpose: Mapped[Purpose] = mapped_column(_enum(Purpose))
+    priority: Mapped[Priority] = mapped_column(_enum(Priority))
+    requester: Mapped[str] = mapped_column(String(100))
+    requester_organisation: Mapped[str] = mapped_column(String(300))
+    external_reference: Mapped[str] = mapped_column(String(100))
+
+    product_code: Mapped[str] = mapped_column(String(50))
+    product_name: Mapped[str] = mapped_column(String(300))
+    batch_number: Mapped[str] = mapped_column(String(100))
+    manufacturer: Mapped[str] = mapped_column(String(300))
+    manufacture_date: Mapped[date | None] = mapped_column(Date)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    quantity: Mapped[str] = mapped_column(String(20))
+    quantity_unit: Mapped[str] = mapped_column(String(50))
+
+    status: Mapped[SampleStatus] = mapped_column(_enum(SampleStatus))
+    status_before_hold: Mapped[SampleStatus | None] = mapped_column(_enum(SampleStatus))
+
+    # None until the receipt check; then the decision, kept to recognise a repeat of it.
+    receipt_accepted: Mapped[bool | None] = mapped_column(Boolean)
+    condition_on_receipt: Mapped[str] = mapped_column(Text)
+    quantity_received: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rejection_reason: Mapped[str] = mapped_column(Text)
+
+    sla_target_days: Mapped[int] = mapped_column(Integer)
+    sla_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sla_warning_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sla_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Lowercased lab number, product name, batch and manufacturer: the text filter scans one
+    # column and needs no lower() (SQLite's lower() folds ASCII only).
+    search_text: Mapped[str] = mapped_column(Text)
+
+    request: Mapped[Request] = relationship(back_populates="samples", lazy="raise")
+    # Oldest first in the order recorded: the times come from two clocks (the service's and the
+    # workflow's, which a time-skipping test moves ahead), the order of the lifecycle does not.
+    events: Mapped[list["SampleEvent"]] = relationship(
+        back_populates="sample", lazy="raise", order_by="SampleEvent.id"
+    )
+
+
+class SampleEvent(Base):
+    """One line of a sample's timeline. `event_key` records a workflow event already applied."""
+
+    __tablename__ = "sample_events"
+    __table_args__: Any = (UniqueConstraint("sample_id", "event_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    username: Mapped[str] = mapped_column(String(100))
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(50))
+    action: Mapped[str] = mapped_column(String(50))
+    detail: Mapped[str] = mapped_column(Text)
+    event_key: Mapped[str | None] = mapped_column(String(250))
+
+    sample: Mapped[Sample] = relationship(back_populates="events", lazy="raise")
+
+
+class AuditEntry(AuditEntryMixin, Base):
+    """Intake's audit trail."""
+
+
+class AuditHead(AuditHeadMixin, Base):
+    """Head of intake's audit chain."""

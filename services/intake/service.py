@@ -1,0 +1,415 @@
+"""Intake's use cases. Each takes the caller's session, flushes and never commits, and writes an
+audit entry for every change in that same session."""
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel import audit
+from kernel.audit import SYSTEM, Who
+from kernel.errors import FailedPrecondition, InvalidArgument, NotFound
+from kernel.lifecycle import SampleStatus
+from kernel.timefmt import to_iso_date, to_rfc3339, utcnow
+from services.intake import repository
+from services.intake.domain import (
+    SLA_ACTIONS,
+    NewRequest,
+    Receipt,
+    SampleFilter,
+    SlaEventKind,
+    check_status_change,
+    format_lab_number,
+    format_request_id,
+    lab_year,
+    parse_sla_kind,
+    parse_status,
+    parse_time,
+    search_text,
+    status_detail,
+    validate_receipt,
+    validate_request,
+)
+from services.intake.models import AuditEntry, AuditHead, Request, Sample, SampleEvent
+
+REQUEST_COUNTER = "request"
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """How this lab numbers samples: its prefix, and the time zone whose 1 January restarts it."""
+
+    lab_number_prefix: str
+    timezone: tzinfo
+
+    @property
+    def lab_counter(self) -> str:
+        """Counter name of this prefix's lab numbers (a new prefix starts its own sequence)."""
+        return f"lab:{self.lab_number_prefix}"
+
+
+async def _audit(
+    session: AsyncSession,
+    who: Who,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    *,
+    old: Any = None,
+    new: Any = None,
+    reason: str = "",
+) -> None:
+    await audit.record(
+        session,
+        AuditEntry,
+        AuditHead,
+        who=who,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        old=old,
+        new=new,
+        reason=reason,
+    )
+
+
+def _event(
+    who: Who,
+    at: datetime,
+    action: str,
+    detail: str,
+    *,
+    sample_id: int | None = None,
+    event_key: str | None = None,
+) -> SampleEvent:
+    return SampleEvent(
+        sample_id=sample_id,
+        at=at,
+        username=who.username,
+        full_name=who.full_name,
+        role=who.role,
+        action=action,
+        detail=detail,
+        event_key=event_key,
+    )
+
+
+def _snapshot(sample: Sample) -> dict[str, Any]:
+    return {
+        "lab_number": sample.lab_number,
+        "request_id": sample.request_id,
+        "product_code": sample.product_code,
+        "product_name": sample.product_name,
+        "batch_number": sample.batch_number,
+        "manufacturer": sample.manufacturer,
+        "manufacture_date": to_iso_date(sample.manufacture_date),
+        "expiry_date": to_iso_date(sample.expiry_date),
+        "quantity": sample.quantity,
+        "quantity_unit": sample.quantity_unit,
+        "status": sample.status.value,
+        "sla_target_days": sample.sla_target_days,
+    }
+
+
+async def create_request(
+    session: AsyncSession,
+    new: NewRequest,
+    who: Who,
+    numbering: Numbering,
+    now: datetime | None = None,
+) -> Request:
+    """Logs a request and its samples with the next request id and lab numbers of the year.
+
+    Idempotent on request_key: a known key returns the request first created, unchanged."""
+    draft = validate_request(new, who.username)
+    existing = await repository.request_by_key(session, draft.request_key)
+    if existing is not None:
+        return existing
+    now = now or utcnow()
+    year = lab_year(now, numbering.timezone)
+    # Every creation takes the request counter's lock first (always in this order, so two
+    # creations never deadlock); under it, a concurrent retry of the same key is visible.
+    await repository.lock_counter(session, REQUEST_COUNTER, year)
+    existing = await repository.request_by_key(session, draft.request_key)
+    if existing is not None:
+        return existing
+    await repository.lock_counter(session, numbering.lab_counter, year)
+    request_number = await repository.advance_counter(session, REQUEST_COUNTER, year, 1)
+    last = await repository.advance_counter(
+        session, numbering.lab_counter, year, len(draft.samples)
+    )
+    request = Request(
+        request_id=format_request_id(year, request_number),
+        request_key=draft.request_key,
+        purpose=draft.purpose,
+        priority=draft.priority,
+        requester=draft.requester,
+        requester_organisation=draft.requester_organisation,
+        external_reference=draft.external_reference,
+        created_by_username=who.username,
+        created_by_full_name=who.full_name,
+        created_by_role=who.role,
+        created_at=now,
+    )
+    first = last - len(draft.samples) + 1
+    request.samples = []
+    for number, item in enumerate(draft.samples, start=first):
+        lab_number = format_lab_number(numbering.lab_number_prefix, year, number)
+        sample = Sample(
+            lab_number=lab_number,
+            purpose=draft.purpose,
+            priority=draft.priority,
+            requester=draft.requester,
+            requester_organisation=draft.requester_organisation,
+            external_reference=draft.external_reference,
+            product_code=item.product_code,
+            product_name=item.product_name,
+            batch_number=item.batch_number,
+            manufacturer=item.manufacturer,
+            manufacture_date=item.manufacture_date,
+            expiry_date=item.expiry_date,
+            quantity=item.quantity,
+            quantity_unit=item.quantity_unit,
+            status=SampleStatus.REGISTERED,
+            status_before_hold=None,
+            receipt_accepted=None,
+            condition_on_receipt="",
+            quantity_received="",
+            rejection_reason="",
+            sla_target_days=draft.sla_target_days,
+            created_at=now,
+            search_text=search_text(
+                lab_number, item.product_name, item.batch_number, item.manufacturer
+            ),
+        )
+        detail = (
+            f"registered for {draft.purpose} ({draft.priority}) in request {request.request_id}"
+        )
+        sample.events = [_event(who, now, "registered", detail)]
+        request.samples.append(sample)
+    session.add(request)
+    await session.flush()
+    await _audit(
+        session,
+        who,
+        "request_created",
+        "request",
+        request.request_id,
+        new={
+            "request_id": request.request_id,
+            "request_key": request.request_key,
+            "purpose": request.purpose.value,
+            "priority": request.priority.value,
+            "requester": request.requester,
+            "requester_organisation": request.requester_organisation,
+            "external_reference": request.external_reference,
+            "lab_numbers": [sample.lab_number for sample in request.samples],
+        },
+    )
+    for sample in request.samples:
+        await _audit(
+            session, who, "sample_registered", "sample", sample.lab_number, new=_snapshot(sample)
+        )
+    return request
+
+
+async def get_sample(session: AsyncSession, lab_number: str) -> Sample:
+    """One sample with its timeline, oldest first."""
+    lab_number = lab_number.strip()
+    if not lab_number:
+        raise InvalidArgument("lab_number: required")
+    sample = await repository.sample_with_timeline(session, lab_number)
+    if sample is None:
+        raise NotFound(f"lab_number: no sample {lab_number!r}")
+    return sample
+
+
+async def list_samples(
+    session: AsyncSession, spec: SampleFilter, now: datetime | None = None
+) -> tuple[list[Sample], int]:
+    """A page of samples matching `spec`, newest first, and the number matching in all."""
+    return await repository.list_samples(session, spec, now or utcnow())
+
+
+async def _locked(session: AsyncSession, lab_number: str) -> Sample:
+    lab_number = lab_number.strip()
+    if not lab_number:
+        raise InvalidArgument("lab_number: required")
+    sample = await repository.sample_by_lab_number(session, lab_number, for_update=True)
+    if sample is None:
+        raise NotFound(f"lab_number: no sample {lab_number!r}")
+    return sample
+
+
+async def _with_timeline(session: AsyncSession, sample: Sample) -> Sample:
+    await session.flush()
+    return await get_sample(session, sample.lab_number)
+
+
+def _required_key(event_key: str) -> str:
+    event_key = event_key.strip()
+    if not event_key:
+        raise InvalidArgument("event_key: required (the workflow's idempotency key)")
+    if len(event_key) > 200:
+        raise InvalidArgument(f"event_key: at most 200 characters (got {len(event_key)})")
+    return event_key
+
+
+def _recorded_receipt(sample: Sample) -> Receipt | None:
+    if sample.receipt_accepted is None:
+        return None
+    return Receipt(
+        accepted=sample.receipt_accepted,
+        condition=sample.condition_on_receipt,
+        quantity_received=sample.quantity_received,
+        reason="" if sample.receipt_accepted else sample.rejection_reason,
+    )
+
+
+async def record_receipt(
+    session: AsyncSession,
+    lab_number: str,
+    who: Who,
+    *,
+    accepted: bool,
+    condition: str = "",
+    quantity_received: str = "",
+    reason: str = "",
+    at: str = "",
+) -> Sample:
+    """Records the receipt check of a registered sample: received, or rejected with a reason.
+
+    Repeating the decision already recorded returns the sample unchanged."""
+    if not who.username.strip():
+        raise InvalidArgument("actor.username: required (who checked the sample in)")
+    receipt = validate_receipt(accepted, condition, quantity_received, reason)
+    when = parse_time("at", at) or utcnow()
+    sample = await _locked(session, lab_number)
+    recorded = _recorded_receipt(sample)
+    if recorded is not None and recorded.same_decision(receipt):
+        return await _with_timeline(session, sample)
+    if sample.status is not SampleStatus.REGISTERED:
+        raise FailedPrecondition(
+            f"{sample.lab_number}: the receipt check is recorded once, for a registered "
+            f"sample; this one is {sample.status}"
+        )
+    old = {"status": sample.status.value}
+    sample.status = SampleStatus.RECEIVED if receipt.accepted else SampleStatus.REJECTED
+    sample.receipt_accepted = receipt.accepted
+    sample.received_at = when
+    sample.condition_on_receipt = receipt.condition
+    sample.quantity_received = receipt.quantity_received
+    sample.rejection_reason = receipt.reason
+    new = {
+        "status": sample.status.value,
+        "received_at": to_rfc3339(when),
+        "condition_on_receipt": receipt.condition,
+        "quantity_received": receipt.quantity_received,
+        "rejection_reason": receipt.reason,
+    }
+    action = "received" if receipt.accepted else "rejected"
+    detail = receipt.detail(sample.quantity_unit)
+    session.add(_event(who, when, action, detail, sample_id=sample.id))
+    await _audit(
+        session,
+        who,
+        f"sample_{action}",
+        "sample",
+        sample.lab_number,
+        old=old,
+        new=new,
+        reason=receipt.reason,
+    )
+    return await _with_timeline(session, sample)
+
+
+async def record_status(
+    session: AsyncSession,
+    lab_number: str,
+    who: Who,
+    *,
+    status: str,
+    reason: str = "",
+    event_key: str,
+    at: str = "",
+) -> Sample:
+    """Applies a lifecycle transition decided by the workflow; a known event_key changes nothing."""
+    new_status = parse_status(status)
+    key = f"status:{_required_key(event_key)}"
+    when = parse_time("at", at) or utcnow()
+    reason = reason.strip()
+    if not who.username.strip():
+        who = SYSTEM
+    sample = await _locked(session, lab_number)
+    if await repository.event_key_used(session, sample.id, key):
+        return await _with_timeline(session, sample)
+    check_status_change(sample.status, new_status, sample.status_before_hold, reason)
+    old_status = sample.status
+    old = {
+        "status": old_status.value,
+        "status_before_hold": sample.status_before_hold.value if sample.status_before_hold else "",
+    }
+    # A hold remembers where to resume; any way out of the hold forgets it.
+    sample.status_before_hold = old_status if new_status is SampleStatus.ON_HOLD else None
+    sample.status = new_status
+    new = {
+        "status": new_status.value,
+        "status_before_hold": sample.status_before_hold.value if sample.status_before_hold else "",
+    }
+    if new_status is SampleStatus.CANCELLED:
+        old["rejection_reason"] = sample.rejection_reason
+        sample.rejection_reason = reason
+        new["rejection_reason"] = reason
+    detail = status_detail(old_status, new_status, reason)
+    session.add(_event(who, when, "status_changed", detail, sample_id=sample.id, event_key=key))
+    await _audit(
+        session, who, "status_changed", "sample", sample.lab_number, old=old, new=new, reason=reason
+    )
+    return await _with_timeline(session, sample)
+
+
+_SLA_FIELDS = ("sla_due_at", "sla_warning_at", "sla_breached_at")
+
+
+def _sla_detail(kind: SlaEventKind, sample: Sample, due: datetime | None) -> str:
+    due_text = f"due {to_rfc3339(due)}" if due else "due time unchanged"
+    if kind is SlaEventKind.WARNING:
+        return f"80 % of the {sample.sla_target_days}-day turnaround target elapsed; {due_text}"
+    if kind is SlaEventKind.BREACH:
+        return f"{sample.sla_target_days}-day turnaround target breached; {due_text}"
+    return due_text
+
+
+async def record_sla_event(
+    session: AsyncSession,
+    lab_number: str,
+    *,
+    kind: str,
+    event_key: str,
+    at: str = "",
+    due_at: str = "",
+) -> Sample:
+    """Records an SLA mark from the workflow's timers; a known event_key changes nothing.
+
+    DUE_SET needs due_at; a warning or breach also updates the due time when due_at is given."""
+    sla_kind = parse_sla_kind(kind)
+    key = f"sla:{_required_key(event_key)}"
+    when = parse_time("at", at) or utcnow()
+    due = parse_time("due_at", due_at, required=sla_kind is SlaEventKind.DUE_SET)
+    sample = await _locked(session, lab_number)
+    if await repository.event_key_used(session, sample.id, key):
+        return await _with_timeline(session, sample)
+    old = {name: to_rfc3339(getattr(sample, name)) for name in _SLA_FIELDS}
+    if due is not None:
+        sample.sla_due_at = due
+    if sla_kind is SlaEventKind.WARNING:
+        sample.sla_warning_at = when
+    elif sla_kind is SlaEventKind.BREACH:
+        sample.sla_breached_at = when
+    new = {name: to_rfc3339(getattr(sample, name)) for name in old}
+    action = SLA_ACTIONS[sla_kind]
+    detail = _sla_detail(sla_kind, sample, due)
+    session.add(_event(SYSTEM, when, action, detail, sample_id=sample.id, event_key=key))
+    await _audit(session, SYSTEM, action, "sample", sample.lab_number, old=old, new=new)
+    return await _with_timeline(session, sample)
