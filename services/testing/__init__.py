@@ -1,0 +1,1 @@
+"""Testing: the catalogue of specifications, test plans, assignment, results and conformity."""

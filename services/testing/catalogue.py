@@ -1,0 +1,208 @@
+"""Use cases of the catalogue: products and their versioned specifications."""
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel import audit
+from kernel.errors import InvalidArgument, NotFound
+from kernel.timefmt import utcnow
+from services.testing import domain, repository
+from services.testing.domain import Calculation, Criterion, CriterionKind, SpecTest
+from services.testing.models import (
+    AuditEntry,
+    AuditHead,
+    Product,
+    SpecColumns,
+    Specification,
+    SpecificationTest,
+)
+
+
+@dataclass(frozen=True)
+class ProductView:
+    """A product with the specification version in force."""
+
+    product: Product
+    specification: Specification
+
+
+async def write_audit(
+    session: AsyncSession,
+    who: audit.Who,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    *,
+    old: Any = None,
+    new: Any = None,
+    reason: str = "",
+) -> None:
+    """Appends an entry to the testing service's audit chain, in the caller's transaction."""
+    await audit.record(
+        session,
+        AuditEntry,
+        AuditHead,
+        who=who,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        old=old,
+        new=new,
+        reason=reason,
+    )
+
+
+def spec_of(row: SpecColumns) -> SpecTest:
+    """The domain view of a specification test's columns."""
+    return SpecTest(
+        code=row.code,
+        name=row.name,
+        method=row.method,
+        technique=row.technique,
+        unit=row.unit,
+        replicates=row.replicates,
+        calculation=Calculation(row.calculation),
+        decimals=row.decimals,
+        criterion=Criterion(
+            kind=CriterionKind(row.criterion_kind),
+            low=row.criterion_low,
+            high=row.criterion_high,
+            expected_text=row.criterion_expected_text,
+            display=row.criterion_display,
+        ),
+    )
+
+
+def spec_columns(spec: SpecTest) -> dict[str, Any]:
+    """Keyword arguments that copy a specification test onto a row."""
+    crit = spec.criterion
+    return {
+        "code": spec.code,
+        "name": spec.name,
+        "method": spec.method,
+        "technique": spec.technique,
+        "unit": spec.unit,
+        "replicates": spec.replicates,
+        "calculation": str(spec.calculation),
+        "decimals": spec.decimals,
+        "criterion_kind": str(crit.kind),
+        "criterion_low": crit.low,
+        "criterion_high": crit.high,
+        "criterion_expected_text": crit.expected_text,
+        "criterion_display": crit.display,
+    }
+
+
+async def get_product(session: AsyncSession, code: str) -> ProductView:
+    """A product with its current specification."""
+    product = await repository.get_product(session, code.strip())
+    if product is None:
+        raise NotFound(f"unknown product '{code}'")
+    spec = await repository.get_specification(
+        session, product.specification_id, product.current_version
+    )
+    assert spec is not None, "a product always points to an existing specification version"
+    return ProductView(product, spec)
+
+
+async def list_products(session: AsyncSession) -> list[ProductView]:
+    """Every product of the catalogue with its current specification, by name."""
+    products = await repository.list_products(session)
+    specs = await repository.current_specifications(session, products)
+    return [ProductView(p, specs[p.code]) for p in products]
+
+
+def _product_fields(definition: domain.ProductDefinition) -> dict[str, str]:
+    return {
+        "name": definition.name,
+        "inn": definition.inn,
+        "dosage_form": definition.dosage_form,
+        "strength": definition.strength,
+    }
+
+
+def _spec_content(source: str, reference: str, tests: Sequence[SpecTest]) -> dict[str, Any]:
+    return {"source": source, "reference": reference, "tests": [asdict(t) for t in tests]}
+
+
+async def ensure_product(
+    session: AsyncSession, definition: domain.ProductDefinition, who: audit.Who
+) -> ProductView:
+    """Makes the catalogue hold this product and specification: creates it, or adds a specification
+    version when the content differs from the one in force. Unchanged content changes nothing."""
+    problems = domain.product_problems(definition)
+    if problems:
+        raise InvalidArgument("; ".join(problems))
+    now = utcnow()
+    wanted = _spec_content(definition.source, definition.reference, definition.tests)
+    product = await repository.get_product(session, definition.code)
+    if product is None:
+        product = Product(
+            code=definition.code,
+            specification_id=f"SPEC-{definition.code}",
+            current_version=0,
+            created_at=now,
+            **_product_fields(definition),
+        )
+        session.add(product)
+        await session.flush()
+        await write_audit(
+            session,
+            who,
+            "product_created",
+            "product",
+            product.code,
+            new=_product_fields(definition),
+        )
+        current = None
+    else:
+        old_fields = {k: getattr(product, k) for k in _product_fields(definition)}
+        if old_fields != _product_fields(definition):
+            for key, value in _product_fields(definition).items():
+                setattr(product, key, value)
+            await write_audit(
+                session,
+                who,
+                "product_changed",
+                "product",
+                product.code,
+                old=old_fields,
+                new=_product_fields(definition),
+            )
+        current = await repository.get_specification(
+            session, product.specification_id, product.current_version
+        )
+    if current is not None:
+        in_force = _spec_content(
+            current.source, current.reference, [spec_of(t) for t in current.tests]
+        )
+        if in_force == wanted:
+            return ProductView(product, current)
+    version = product.current_version + 1
+    spec = Specification(
+        specification_id=product.specification_id,
+        version=version,
+        product_code=product.code,
+        source=definition.source,
+        reference=definition.reference,
+        created_at=now,
+        tests=[
+            SpecificationTest(position=i, **spec_columns(t))
+            for i, t in enumerate(definition.tests, 1)
+        ],
+    )
+    session.add(spec)
+    product.current_version = version
+    await session.flush()
+    await write_audit(
+        session,
+        who,
+        "specification_version_created",
+        "specification",
+        f"{product.specification_id}/v{version}",
+        new=wanted,
+    )
+    return ProductView(product, spec)

@@ -1,0 +1,260 @@
+"""The TestingService servicer: protobuf in, use case in one transaction, protobuf out."""
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import grpc
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel.audit import Who
+from kernel.db import Database
+from kernel.errors import InvalidArgument
+from kernel.proto_enums import enum_to_str, str_to_enum
+from kernel.timefmt import to_rfc3339
+from lims.common.v1 import common_pb2
+from lims.testing.v1 import testing_pb2, testing_pb2_grpc
+from services.testing import catalogue, service
+from services.testing.catalogue import ProductView, spec_of
+from services.testing.domain import SpecTest
+from services.testing.models import PlannedTest, Result, TestPlan
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def who_of(actor: common_pb2.Actor) -> Who:
+    """The audit trail's view of the request's actor."""
+    return Who(actor.username.strip(), actor.full_name.strip(), actor.role.strip())
+
+
+def _actor(username: str, full_name: str, role: str) -> common_pb2.Actor | None:
+    return common_pb2.Actor(username=username, full_name=full_name, role=role) if username else None
+
+
+def spec_message(spec: SpecTest) -> testing_pb2.SpecificationTest:
+    """A specification test on the wire."""
+    crit = spec.criterion
+    return testing_pb2.SpecificationTest(
+        code=spec.code,
+        name=spec.name,
+        method=spec.method,
+        technique=spec.technique,
+        unit=spec.unit,
+        replicates=spec.replicates,
+        calculation=str_to_enum(testing_pb2.Calculation, spec.calculation),
+        decimals=spec.decimals,
+        criterion=testing_pb2.Criterion(
+            kind=str_to_enum(testing_pb2.CriterionKind, crit.kind),
+            low=crit.low,
+            high=crit.high,
+            expected_text=crit.expected_text,
+            display=crit.display,
+        ),
+    )
+
+
+def product_message(view: ProductView) -> testing_pb2.Product:
+    """A product with its current specification on the wire."""
+    product, spec = view.product, view.specification
+    return testing_pb2.Product(
+        code=product.code,
+        name=product.name,
+        inn=product.inn,
+        dosage_form=product.dosage_form,
+        strength=product.strength,
+        specification_id=spec.specification_id,
+        specification_version=spec.version,
+        specification_source=spec.source,
+        specification_reference=spec.reference,
+        tests=[spec_message(spec_of(t)) for t in spec.tests],
+    )
+
+
+def result_message(result: Result) -> testing_pb2.Result:
+    """One submission on the wire."""
+    return testing_pb2.Result(
+        attempt=result.attempt,
+        values=result.values,
+        reportable_value=result.reportable_value,
+        conformity=str_to_enum(common_pb2.Conformity, result.conformity),
+        submitted_by=_actor(
+            result.submitted_by_username,
+            result.submitted_by_full_name,
+            result.submitted_by_role,
+        ),
+        submitted_at=to_rfc3339(result.submitted_at),
+        remarks=result.remarks,
+        unrounded_value=result.unrounded_value,
+        review_outcome=result.review_outcome,
+        review_reason=result.review_reason,
+        reviewed_by=_actor(
+            result.reviewed_by_username, result.reviewed_by_full_name, result.reviewed_by_role
+        ),
+    )
+
+
+def lab_test_message(test: PlannedTest) -> testing_pb2.Test:
+    """A test with every result, oldest first."""
+    return testing_pb2.Test(
+        test_id=test.test_id,
+        lab_number=test.lab_number,
+        sequence=test.sequence,
+        spec=spec_message(spec_of(test)),
+        status=str_to_enum(testing_pb2.TestStatus, test.status),
+        analyst=test.analyst,
+        assigned_by=_actor(
+            test.assigned_by_username, test.assigned_by_full_name, test.assigned_by_role
+        ),
+        assigned_at=to_rfc3339(test.assigned_at),
+        results=[result_message(r) for r in test.results],
+        product_code=test.product_code,
+    )
+
+
+def plan_message(plan: TestPlan) -> testing_pb2.TestPlan:
+    """A sample's test plan on the wire."""
+    return testing_pb2.TestPlan(
+        lab_number=plan.lab_number,
+        product_code=plan.product_code,
+        specification_id=plan.specification_id,
+        specification_version=plan.specification_version,
+        specification_source=plan.specification_source,
+        specification_reference=plan.specification_reference,
+        tests=[lab_test_message(t) for t in plan.tests],
+    )
+
+
+def _statuses(numbers: list[int]) -> list[str]:
+    names = []
+    for number in numbers:
+        try:
+            name = enum_to_str(testing_pb2.TestStatus, number)
+        except ValueError:
+            name = ""
+        if not name:
+            raise InvalidArgument(f"statuses: {number} is not a test status")
+        names.append(name)
+    return names
+
+
+class TestingServicer(testing_pb2_grpc.TestingServiceServicer):
+    """Each call runs its use case in one transaction that this edge opens and commits."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def _read(
+        self, use_case: Callable[[AsyncSession], Awaitable[T]], convert: Callable[[T], R]
+    ) -> R:
+        async with self._db.read() as session:
+            return convert(await use_case(session))
+
+    async def _write(
+        self, use_case: Callable[[AsyncSession], Awaitable[T]], convert: Callable[[T], R]
+    ) -> R:
+        # Two first-time callers racing on the same key (or on the audit chain's first row) make
+        # one insert fail; run again, the use case sees the winner's rows and answers as a repeat.
+        try:
+            async with self._db.write() as session:
+                return convert(await use_case(session))
+        except IntegrityError:
+            async with self._db.write() as session:
+                return convert(await use_case(session))
+
+    async def GetProduct(
+        self, request: testing_pb2.GetProductRequest, context: grpc.aio.ServicerContext
+    ) -> testing_pb2.Product:
+        return await self._read(lambda s: catalogue.get_product(s, request.code), product_message)
+
+    async def ListProducts(
+        self, request: testing_pb2.ListProductsRequest, context: grpc.aio.ServicerContext
+    ) -> testing_pb2.ListProductsResponse:
+        return await self._read(
+            catalogue.list_products,
+            lambda views: testing_pb2.ListProductsResponse(
+                products=[product_message(v) for v in views]
+            ),
+        )
+
+    async def CreateTestPlan(
+        self, request: testing_pb2.CreateTestPlanRequest, context: grpc.aio.ServicerContext
+    ) -> testing_pb2.TestPlan:
+        return await self._write(
+            lambda s: service.create_test_plan(
+                s, request.lab_number, request.product_code, who_of(request.actor)
+            ),
+            plan_message,
+        )
+
+    async def GetTestPlan(
+        self, request: testing_pb2.GetTestPlanRequest, context: grpc.aio.ServicerContext
+    ) -> testing_pb2.TestPlan:
+        return await self._read(
+            lambda s: service.get_test_plan(s, request.lab_number), plan_message
+        )
+
+    async def GetTest(
+        self, request: testing_pb2.GetTestRequest, context: grpc.aio.ServicerContext
+    ) -> testing_pb2.Test:
+        return await self._read(lambda s: service.get_test(s, request.test_id), lab_test_message)
+
+    async def ListTests(
+        self, request: testing_pb2.ListTestsRequest, context: grpc.aio.ServicerContext
+    ) -> testing_pb2.ListTestsResponse:
+        statuses = _statuses(list(request.statuses))
+        return await self._read(
+            lambda s: service.list_tests(
+                s,
+                analyst=request.analyst,
+                statuses=statuses,
+                lab_number=request.lab_number,
+                page_size=request.page_size,
+                offset=request.offset,
+            ),
+            lambda page: testing_pb2.ListTestsResponse(
+                tests=[lab_test_message(t) for t in page[0]], total=page[1]
+            ),
+        )
+
+    async def AssignTest(
+        self, request: testing_pb2.AssignTestRequest, context: grpc.aio.ServicerContext
+    ) -> testing_pb2.Test:
+        return await self._write(
+            lambda s: service.assign_test(
+                s, request.test_id, request.analyst, who_of(request.actor)
+            ),
+            lab_test_message,
+        )
+
+    async def SubmitResult(
+        self, request: testing_pb2.SubmitResultRequest, context: grpc.aio.ServicerContext
+    ) -> testing_pb2.Test:
+        return await self._write(
+            lambda s: service.submit_result(
+                s,
+                request.test_id,
+                list(request.values),
+                request.remarks,
+                who_of(request.actor),
+                request.submission_key,
+            ),
+            lab_test_message,
+        )
+
+    async def RecordReviewOutcome(
+        self, request: testing_pb2.RecordReviewOutcomeRequest, context: grpc.aio.ServicerContext
+    ) -> testing_pb2.Test:
+        return await self._write(
+            lambda s: service.record_review_outcome(
+                s,
+                request.test_id,
+                request.accepted,
+                request.reason,
+                who_of(request.actor),
+                request.review_key,
+            ),
+            lab_test_message,
+        )

@@ -1,0 +1,55 @@
+"""The testing service process: migrate, seed the demo catalogue, serve gRPC until stopped."""
+
+import asyncio
+from collections.abc import Callable
+
+import grpc
+
+from kernel import migrations
+from kernel.db import Database
+from kernel.grpc_server import configure_logging, serve
+from kernel.settings import Settings, get_settings
+from lims.testing.v1 import testing_pb2, testing_pb2_grpc
+from services.testing import demo
+from services.testing.grpc_server import TestingServicer
+
+SERVICE_NAMES: list[str] = [testing_pb2.DESCRIPTOR.services_by_name["TestingService"].full_name]
+
+
+def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], None]:
+    """Adds the TestingService servicer, backed by `db`, to a server."""
+
+    def add(server: grpc.aio.Server) -> None:
+        testing_pb2_grpc.add_TestingServiceServicer_to_server(TestingServicer(db), server)
+
+    return add
+
+
+async def setup(db: Database, settings: Settings) -> None:
+    """Brings the schema to the newest revision, then seeds the demo catalogue if asked (idempotent)."""
+    await asyncio.to_thread(migrations.upgrade, "testing", db.url)
+    if settings.demo:
+        async with db.write() as session:
+            await demo.seed(session)
+
+
+async def run(settings: Settings) -> None:
+    """Serves the testing service until SIGINT/SIGTERM."""
+    db = Database(settings.database_url("testing"))
+    await setup(db, settings)
+    await serve(
+        address=settings.address("testing"),
+        register=register(db, settings),
+        service_names=SERVICE_NAMES,
+        on_stop=db.dispose,
+    )
+
+
+def main() -> None:
+    """Entry point: `python -m services.testing.main`."""
+    configure_logging()
+    asyncio.run(run(get_settings()))
+
+
+if __name__ == "__main__":
+    main()

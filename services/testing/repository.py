@@ -1,0 +1,110 @@
+"""Every query of the testing service. Relationships are loaded here, explicitly, or not at all."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from services.testing.models import (
+    PlannedTest,
+    Product,
+    Specification,
+    TestPlan,
+)
+
+
+async def get_product(session: AsyncSession, code: str) -> Product | None:
+    """The product with that catalogue code."""
+    return await session.get(Product, code)
+
+
+async def list_products(session: AsyncSession) -> Sequence[Product]:
+    """Every product, by name."""
+    return (await session.scalars(select(Product).order_by(Product.name, Product.code))).all()
+
+
+async def get_specification(
+    session: AsyncSession, specification_id: str, version: int
+) -> Specification | None:
+    """One version of a specification, with its tests."""
+    query = (
+        select(Specification)
+        .where(Specification.specification_id == specification_id)
+        .where(Specification.version == version)
+        .options(selectinload(Specification.tests))
+    )
+    return await session.scalar(query)
+
+
+async def current_specifications(
+    session: AsyncSession, products: Sequence[Product]
+) -> dict[str, Specification]:
+    """The specification in force of each product, by product code, in one query."""
+    if not products:
+        return {}
+    wanted = {(p.specification_id, p.current_version) for p in products}
+    query = (
+        select(Specification)
+        .where(Specification.specification_id.in_({s for s, _ in wanted}))
+        .options(selectinload(Specification.tests))
+    )
+    found = {
+        spec.product_code: spec
+        for spec in await session.scalars(query)
+        if (spec.specification_id, spec.version) in wanted
+    }
+    return found
+
+
+async def get_plan(session: AsyncSession, lab_number: str) -> TestPlan | None:
+    """A sample's test plan with its tests and their results."""
+    query = (
+        select(TestPlan)
+        .where(TestPlan.lab_number == lab_number)
+        .options(selectinload(TestPlan.tests).selectinload(PlannedTest.results))
+    )
+    return await session.scalar(query)
+
+
+async def get_test(
+    session: AsyncSession, test_id: str, *, for_update: bool = False
+) -> PlannedTest | None:
+    """One test with its results; `for_update` locks its row until the transaction ends."""
+    query = (
+        select(PlannedTest)
+        .where(PlannedTest.test_id == test_id)
+        .options(selectinload(PlannedTest.results))
+    )
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def list_tests(
+    session: AsyncSession,
+    *,
+    analyst: str = "",
+    statuses: Sequence[str] = (),
+    lab_number: str = "",
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[Sequence[PlannedTest], int]:
+    """A page of tests matching every given filter (oldest lab number first), and the total."""
+    where = []
+    if analyst:
+        where.append(PlannedTest.analyst == analyst)
+    if statuses:
+        where.append(PlannedTest.status.in_(statuses))
+    if lab_number:
+        where.append(PlannedTest.lab_number == lab_number)
+    total = await session.scalar(select(func.count()).select_from(PlannedTest).where(*where))
+    query = (
+        select(PlannedTest)
+        .where(*where)
+        .order_by(PlannedTest.lab_number, PlannedTest.sequence)
+        .limit(limit)
+        .offset(offset)
+        .options(selectinload(PlannedTest.results))
+    )
+    return (await session.scalars(query)).all(), total or 0
