@@ -23,12 +23,13 @@ PYTHON = BIN / "python"
 
 
 def _requirements(dev: bool) -> Path:
-    return ROOT / "requirements" / ("dev.txt" if dev else "runtime.txt")
+    # The .lock files pin every package, transitive ones included, with their hashes.
+    return ROOT / "requirements" / ("dev.lock" if dev else "runtime.lock")
 
 
 def _fingerprint(dev: bool) -> str:
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "requirements").glob("*.txt")):
+    for path in sorted((ROOT / "requirements").glob("*.lock")):
         digest.update(path.read_bytes())
     digest.update(b"dev" if dev else b"runtime")
     return digest.hexdigest()
@@ -45,7 +46,10 @@ def ensure_venv(dev: bool) -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     print(f"installing {_requirements(dev).relative_to(ROOT)} into .venv ...", flush=True)
     subprocess.run(
-        [str(PYTHON), "-m", "pip", "install", "--quiet", "-r", str(_requirements(dev))],
+        [
+            *(str(PYTHON), "-m", "pip", "install", "--quiet", "--require-hashes"),
+            *("-r", str(_requirements(dev))),
+        ],
         check=True,
     )
     # Put the repository and the generated protobuf package on the venv's path, so
@@ -93,7 +97,28 @@ def cmd_protos(args: list[str]) -> int:
     return in_venv("scripts/gen_protos.py", *args)
 
 
-COMMANDS = {"run": cmd_run, "test": cmd_test, "bench": cmd_bench, "protos": cmd_protos}
+def cmd_lock(args: list[str]) -> int:
+    ensure_venv(dev=True)
+    if in_venv("-m", "pip", "install", "--quiet", "pip-tools") != 0:
+        return 1
+    for name, extra in (("runtime", []), ("dev", ["--constraint", "requirements/runtime.lock"])):
+        code = in_venv(
+            *("-m", "piptools", "compile", "--quiet", "--generate-hashes", "--allow-unsafe"),
+            *("--no-emit-index-url", "--no-emit-find-links", "--strip-extras", *extra),
+            *("--output-file", f"requirements/{name}.lock", f"requirements/{name}.txt", *args),
+        )
+        if code != 0:
+            return code
+    return 0
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "test": cmd_test,
+    "bench": cmd_bench,
+    "protos": cmd_protos,
+    "lock": cmd_lock,
+}
 
 
 def main() -> int:

@@ -1,0 +1,1 @@
+"""The gateway: identity, sessions and roles, the public REST API v1; the only part facing users."""

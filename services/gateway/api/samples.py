@@ -1,0 +1,200 @@
+"""Samples: lists, detail, and the human steps on a sample (receipt, hold, approval, ...)."""
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from kernel.proto_enums import str_to_enum
+from lims.common.v1 import common_pb2
+from lims.intake.v1 import intake_pb2
+from services.gateway import convert, lifecycle, reads
+from services.gateway.deps import (
+    AsApprover,
+    AsCanceller,
+    AsReception,
+    AsSupervisor,
+    Clients,
+    CurrentUser,
+)
+from services.gateway.domain import is_staff
+from services.gateway.problems import FieldError, Missing, Unprocessable, responses
+from services.gateway.schemas import (
+    ApprovalIn,
+    Purpose,
+    ReasonIn,
+    ReceiptIn,
+    SampleDetail,
+    SamplePage,
+    SampleStatusName,
+    decimal_text,
+)
+from services.gateway.signatures import confirm_signer
+from workflows.contracts import ApprovalInput, HoldInput, ReceiptInput
+from workflows.sample_lifecycle import SampleLifecycle
+
+router = APIRouter(tags=["samples"])
+
+
+@router.get("/samples", responses=responses(401, 422, 502, 503))
+async def list_samples(
+    clients: Clients,
+    identity: CurrentUser,
+    status: Annotated[list[SampleStatusName] | None, Query(description="Repeatable.")] = None,
+    purpose: Purpose | None = None,
+    overdue: Annotated[bool, Query(description="Only samples past their due time.")] = False,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text in lab number, product, batch.")
+    ] = None,
+    page: Annotated[int, Query(ge=1, description="1-based.")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> SamplePage:
+    """Samples, newest first; a requester sees only their own."""
+    answer = await clients.intake.ListSamples(
+        intake_pb2.ListSamplesRequest(
+            statuses=[str_to_enum(common_pb2.SampleStatus, s) for s in status or []],
+            purpose=str_to_enum(common_pb2.Purpose, purpose or ""),
+            overdue=overdue,
+            text=(q or "").strip(),
+            requester="" if is_staff(identity.roles) else identity.username,
+            page_size=page_size,
+            offset=(page - 1) * page_size,
+        )
+    )
+    return SamplePage(
+        items=[convert.sample_summary(sample) for sample in answer.samples],
+        total=answer.total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+@router.get("/samples/{lab_number}", responses=responses(401, 404, 502, 503))
+async def get_sample(lab_number: str, clients: Clients, identity: CurrentUser) -> SampleDetail:
+    """A sample with its SLA, tests, signatures, timeline and certificate."""
+    return await reads.sample_detail(clients, identity, lab_number)
+
+
+_ACTION_ERRORS = responses(401, 403, 404, 409, 422, 502, 503)
+
+
+@router.post("/samples/{lab_number}/receipt", responses=_ACTION_ERRORS)
+async def receive(
+    lab_number: str, body: ReceiptIn, clients: Clients, acting: AsReception
+) -> SampleDetail:
+    """The receipt check: accepted (the clock starts, tests are planned) or rejected."""
+    errors = []
+    if body.accepted and body.quantity_received is None:
+        errors.append(FieldError(field="quantity_received", message="required when accepted"))
+    if not body.accepted and not body.reason:
+        errors.append(FieldError(field="reason", message="required when rejected"))
+    if errors:
+        raise Unprocessable("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+    data = ReceiptInput(
+        actor=acting.actor,
+        accepted=body.accepted,
+        condition=body.condition,
+        quantity_received=decimal_text(body.quantity_received) if body.quantity_received else "",
+        reason=body.reason or "",
+    )
+    await lifecycle.update(
+        clients,
+        lab_number,
+        acting.actor,
+        lambda handle: handle.execute_update(SampleLifecycle.receive, data),
+    )
+    return await reads.sample_detail(clients, acting.identity, lab_number)
+
+
+@router.post("/samples/{lab_number}/hold", responses=_ACTION_ERRORS)
+async def hold(
+    lab_number: str, body: ReasonIn, clients: Clients, acting: AsSupervisor
+) -> SampleDetail:
+    """Puts a sample on hold: the turnaround clock stops."""
+    data = HoldInput(actor=acting.actor, reason=body.reason)
+    await lifecycle.update(
+        clients,
+        lab_number,
+        acting.actor,
+        lambda handle: handle.execute_update(SampleLifecycle.hold, data),
+    )
+    return await reads.sample_detail(clients, acting.identity, lab_number)
+
+
+@router.post("/samples/{lab_number}/resume", responses=_ACTION_ERRORS)
+async def resume(
+    lab_number: str, body: ReasonIn, clients: Clients, acting: AsSupervisor
+) -> SampleDetail:
+    """Takes a sample off hold, back to where it was; the clock runs again."""
+    data = HoldInput(actor=acting.actor, reason=body.reason)
+    await lifecycle.update(
+        clients,
+        lab_number,
+        acting.actor,
+        lambda handle: handle.execute_update(SampleLifecycle.resume, data),
+    )
+    return await reads.sample_detail(clients, acting.identity, lab_number)
+
+
+@router.post("/samples/{lab_number}/cancel", responses=_ACTION_ERRORS)
+async def cancel(
+    lab_number: str, body: ReasonIn, clients: Clients, acting: AsCanceller
+) -> SampleDetail:
+    """Cancels a sample: its lifecycle ends."""
+    data = HoldInput(actor=acting.actor, reason=body.reason)
+    await lifecycle.update(
+        clients,
+        lab_number,
+        acting.actor,
+        lambda handle: handle.execute_update(SampleLifecycle.cancel, data),
+    )
+    return await reads.sample_detail(clients, acting.identity, lab_number)
+
+
+@router.post("/samples/{lab_number}/approval", responses=_ACTION_ERRORS)
+async def approve(
+    lab_number: str, body: ApprovalIn, clients: Clients, acting: AsApprover
+) -> SampleDetail:
+    """The approver signs (password again) and the certificate of analysis is issued."""
+    await confirm_signer(
+        clients.db,
+        clients.signers,
+        acting.identity,
+        body.password,
+        role=acting.role,
+        record_kind="sample_approval",
+        record_id=lab_number,
+    )
+    data = ApprovalInput(actor=acting.actor)
+    await lifecycle.update(
+        clients,
+        lab_number,
+        acting.actor,
+        lambda handle: handle.execute_update(SampleLifecycle.approve, data),
+    )
+    return await reads.sample_detail(clients, acting.identity, lab_number)
+
+
+@router.get(
+    "/samples/{lab_number}/certificate",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The certificate (PDF)."},
+        **responses(401, 404, 502, 503),
+    },
+)
+async def download_certificate(
+    lab_number: str, clients: Clients, identity: CurrentUser
+) -> Response:
+    """The certificate of analysis (PDF), for its requester and for staff."""
+    found, issued = await asyncio.gather(
+        reads.sample(clients, identity, lab_number),
+        reads.certificate(clients, lab_number, include_pdf=True),
+    )
+    if issued is None or not issued.pdf:
+        raise Missing(f"sample {found.lab_number} has no certificate yet")
+    return Response(
+        content=issued.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{issued.report_number}.pdf"'},
+    )

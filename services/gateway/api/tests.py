@@ -1,0 +1,138 @@
+"""Tests: the worklist, and the human steps on a test (assignment, results, review)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from kernel.proto_enums import str_to_enum
+from lims.testing.v1 import testing_pb2
+from services.gateway import convert, lifecycle, reads, service
+from services.gateway.deps import AsAnalyst, AsReviewer, AsStaff, Clients
+from services.gateway.domain import Role
+from services.gateway.problems import FieldError, Unprocessable, responses
+from services.gateway.schemas import (
+    AssignmentIn,
+    ResultIn,
+    ReviewIn,
+    TestOut,
+    TestPage,
+    TestStatusName,
+)
+from services.gateway.signatures import confirm_signer
+from workflows.contracts import AssignmentInput, ResultInput, ReviewInput
+from workflows.sample_lifecycle import SampleLifecycle
+
+router = APIRouter(tags=["tests"])
+
+
+@router.get("/tests", responses=responses(401, 403, 422, 502, 503))
+async def list_tests(
+    clients: Clients,
+    acting: AsStaff,
+    assignee: Annotated[
+        str | None, Query(max_length=100, description='An analyst\'s login, or "me".')
+    ] = None,
+    status: Annotated[list[TestStatusName] | None, Query(description="Repeatable.")] = None,
+    lab_number: Annotated[str | None, Query(max_length=50)] = None,
+    page: Annotated[int, Query(ge=1, description="1-based.")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> TestPage:
+    """The worklist: tests across samples, oldest lab number first."""
+    analyst = acting.username if assignee == "me" else (assignee or "")
+    answer = await clients.testing.ListTests(
+        testing_pb2.ListTestsRequest(
+            analyst=analyst,
+            statuses=[str_to_enum(testing_pb2.TestStatus, s) for s in status or []],
+            lab_number=lab_number or "",
+            page_size=page_size,
+            offset=(page - 1) * page_size,
+        )
+    )
+    return TestPage(
+        items=[convert.test(test) for test in answer.tests],
+        total=answer.total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+@router.get("/tests/{test_id}", responses=responses(401, 403, 404, 502, 503))
+async def get_test(test_id: str, clients: Clients, _acting: AsStaff) -> TestOut:
+    """One test with every result submitted for it."""
+    reads.test_lab_number(test_id)
+    return await reads.test(clients, test_id)
+
+
+_ACTION_ERRORS = responses(401, 403, 404, 409, 422, 502, 503)
+
+
+@router.post("/tests/{test_id}/assignment", responses=_ACTION_ERRORS)
+async def assign(test_id: str, body: AssignmentIn, clients: Clients, acting: AsReviewer) -> TestOut:
+    """Assigns a test (or reassigns it before a result) to an active analyst."""
+    lab_number = reads.test_lab_number(test_id)
+    async with clients.db.read() as session:
+        analyst = await service.find_user(session, body.analyst)
+    if analyst is None or not analyst.active or Role.ANALYST not in analyst.role_names:
+        message = f"{body.analyst!r} is not an active user with the role 'analyst'"
+        raise Unprocessable(
+            f"analyst: {message}", errors=[FieldError(field="analyst", message=message)]
+        )
+    data = AssignmentInput(actor=acting.actor, test_id=test_id, analyst=body.analyst)
+    await lifecycle.update(
+        clients,
+        lab_number,
+        acting.actor,
+        lambda handle: handle.execute_update(SampleLifecycle.assign, data),
+    )
+    return await reads.test(clients, test_id)
+
+
+@router.post("/tests/{test_id}/results", responses=_ACTION_ERRORS)
+async def submit_result(
+    test_id: str, body: ResultIn, clients: Clients, acting: AsAnalyst
+) -> TestOut:
+    """The assigned analyst's raw values; the answer has the reportable value and conformity."""
+    lab_number = reads.test_lab_number(test_id)
+    data = ResultInput(
+        actor=acting.actor, test_id=test_id, values=list(body.values), remarks=body.remarks
+    )
+    await lifecycle.update(
+        clients,
+        lab_number,
+        acting.actor,
+        lambda handle: handle.execute_update(SampleLifecycle.submit_result, data),
+    )
+    return await reads.test(clients, test_id)
+
+
+@router.post("/tests/{test_id}/review", responses=_ACTION_ERRORS)
+async def review(test_id: str, body: ReviewIn, clients: Clients, acting: AsReviewer) -> TestOut:
+    """The reviewer's signed decision (password again): accept, or send back with a reason."""
+    lab_number = reads.test_lab_number(test_id)
+    if body.decision == "send_back" and not body.reason:
+        message = "required when sending a result back"
+        raise Unprocessable(
+            f"reason: {message}", errors=[FieldError(field="reason", message=message)]
+        )
+    await confirm_signer(
+        clients.db,
+        clients.signers,
+        acting.identity,
+        body.password,
+        role=acting.role,
+        record_kind="test_review",
+        record_id=test_id,
+    )
+    data = ReviewInput(
+        actor=acting.actor,
+        test_id=test_id,
+        accepted=body.decision == "accept",
+        reason=body.reason,
+    )
+    await lifecycle.update(
+        clients,
+        lab_number,
+        acting.actor,
+        lambda handle: handle.execute_update(SampleLifecycle.review, data),
+    )
+    return await reads.test(clients, test_id)

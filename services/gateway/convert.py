@@ -1,0 +1,226 @@
+"""Protobuf messages of the services -> the REST API's response bodies."""
+
+from typing import Any
+
+from kernel.proto_enums import enum_to_str
+from lims.common.v1 import common_pb2
+from lims.intake.v1 import intake_pb2
+from lims.reporting.v1 import reporting_pb2
+from lims.testing.v1 import testing_pb2
+from services.gateway.domain import sla_state
+from services.gateway.schemas import (
+    ActorOut,
+    CertificateRef,
+    EventOut,
+    ProductOut,
+    ProductTestOut,
+    RequestOut,
+    ResultOut,
+    SampleDetail,
+    SampleSummary,
+    SignatureOut,
+    SlaOut,
+    SpecificationOut,
+    TestOut,
+    VerificationOut,
+)
+
+
+def _or_none(text: str) -> str | None:
+    return text or None
+
+
+def actor(message: common_pb2.Actor) -> ActorOut:
+    """Who did something."""
+    return ActorOut(username=message.username, full_name=message.full_name)
+
+
+def product(message: testing_pb2.Product) -> ProductOut:
+    """A catalogue product with its specification."""
+    return ProductOut(
+        code=message.code,
+        name=message.name,
+        inn=message.inn,
+        dosage_form=message.dosage_form,
+        strength=message.strength,
+        specification=SpecificationOut(
+            id=message.specification_id,
+            version=message.specification_version,
+            source=message.specification_source,
+            reference=message.specification_reference,
+        ),
+        tests=[
+            ProductTestOut(
+                code=spec.code,
+                name=spec.name,
+                method=spec.method,
+                technique=spec.technique,
+                unit=spec.unit,
+                replicates=spec.replicates,
+                limits=spec.criterion.display,
+            )
+            for spec in message.tests
+        ],
+    )
+
+
+def _summary_fields(sample: intake_pb2.Sample) -> dict[str, Any]:
+    return {
+        "lab_number": sample.lab_number,
+        "request_id": sample.request_id,
+        "purpose": enum_to_str(common_pb2.Purpose, sample.purpose),
+        "priority": enum_to_str(common_pb2.Priority, sample.priority) or "routine",
+        "requester": sample.requester,
+        "requester_organisation": sample.requester_organisation,
+        "external_reference": sample.external_reference,
+        "product_code": sample.product_code,
+        "product_name": sample.product_name,
+        "batch_number": sample.batch_number,
+        "manufacturer": sample.manufacturer,
+        "manufacture_date": _or_none(sample.manufacture_date),
+        "expiry_date": _or_none(sample.expiry_date),
+        "quantity": sample.quantity,
+        "quantity_unit": sample.quantity_unit,
+        "status": enum_to_str(common_pb2.SampleStatus, sample.status),
+        "condition_on_receipt": _or_none(sample.condition_on_receipt),
+        "quantity_received": _or_none(sample.quantity_received),
+        "received_at": _or_none(sample.received_at),
+        "rejection_reason": _or_none(sample.rejection_reason),
+        "created_at": sample.created_at,
+        "sla": SlaOut(
+            target_days=sample.sla_target_days,
+            due_at=_or_none(sample.sla_due_at),
+            warning_at=_or_none(sample.sla_warning_at),
+            breached_at=_or_none(sample.sla_breached_at),
+            state=sla_state(
+                due_at=sample.sla_due_at,
+                warning_at=sample.sla_warning_at,
+                breached_at=sample.sla_breached_at,
+            ),
+        ),
+    }
+
+
+def sample_summary(sample: intake_pb2.Sample) -> SampleSummary:
+    """A sample as lists show it."""
+    return SampleSummary(**_summary_fields(sample))
+
+
+def request(message: intake_pb2.Request) -> RequestOut:
+    """A registered request with its samples."""
+    return RequestOut(
+        request_id=message.request_id,
+        purpose=enum_to_str(common_pb2.Purpose, message.purpose),
+        priority=enum_to_str(common_pb2.Priority, message.priority) or "routine",
+        requester=message.requester,
+        requester_organisation=message.requester_organisation,
+        external_reference=message.external_reference,
+        created_at=message.created_at,
+        created_by=actor(message.created_by),
+        samples=[sample_summary(sample) for sample in message.samples],
+    )
+
+
+def _result(message: testing_pb2.Result) -> ResultOut:
+    reviewed = message.HasField("reviewed_by") and message.reviewed_by.username
+    return ResultOut(
+        attempt=message.attempt,
+        values=list(message.values),
+        reportable_value=message.reportable_value,
+        unrounded_value=message.unrounded_value,
+        conformity=enum_to_str(common_pb2.Conformity, message.conformity) or None,
+        submitted_by=actor(message.submitted_by),
+        submitted_at=message.submitted_at,
+        remarks=message.remarks,
+        review_outcome=message.review_outcome or None,
+        review_reason=message.review_reason,
+        reviewed_by=actor(message.reviewed_by) if reviewed else None,
+    )
+
+
+def test(message: testing_pb2.Test) -> TestOut:
+    """A test with every result submitted for it."""
+    results = [_result(result) for result in message.results]
+    return TestOut(
+        test_id=message.test_id,
+        lab_number=message.lab_number,
+        sequence=message.sequence,
+        product_code=message.product_code,
+        code=message.spec.code,
+        name=message.spec.name,
+        method=message.spec.method,
+        technique=message.spec.technique,
+        unit=message.spec.unit,
+        replicates=message.spec.replicates,
+        limits=message.spec.criterion.display,
+        status=enum_to_str(testing_pb2.TestStatus, message.status),
+        analyst=_or_none(message.analyst),
+        assigned_at=_or_none(message.assigned_at),
+        result=results[-1] if results else None,
+        results=results,
+    )
+
+
+def signature(message: common_pb2.Signature) -> SignatureOut:
+    """An electronic signature."""
+    return SignatureOut(
+        username=message.username,
+        full_name=message.full_name,
+        meaning=enum_to_str(common_pb2.SignatureMeaning, message.meaning),
+        signed_at=message.signed_at,
+        content_hash=message.content_hash,
+        record_kind=message.record_kind,
+        record_id=message.record_id,
+    )
+
+
+def event(message: common_pb2.Event) -> EventOut:
+    """A timeline entry."""
+    return EventOut(
+        at=message.at, actor=actor(message.actor), action=message.action, detail=message.detail
+    )
+
+
+def certificate_ref(message: reporting_pb2.Certificate, public_base_url: str) -> CertificateRef:
+    """Where a certificate is downloaded and verified."""
+    return CertificateRef(
+        report_number=message.report_number,
+        version=message.version,
+        issued_at=message.issued_at,
+        url=f"/api/v1/samples/{message.lab_number}/certificate",
+        verify_url=f"{public_base_url.rstrip('/')}/verify/{message.report_number}",
+    )
+
+
+def sample_detail(
+    sample: intake_pb2.Sample,
+    tests: list[testing_pb2.Test],
+    signatures: list[common_pb2.Signature],
+    certificate: CertificateRef | None,
+) -> SampleDetail:
+    """A sample with its tests, signatures, timeline and certificate."""
+    return SampleDetail(
+        **_summary_fields(sample),
+        tests=[test(message) for message in tests],
+        signatures=[signature(message) for message in signatures],
+        timeline=[event(message) for message in sample.timeline],
+        certificate=certificate,
+    )
+
+
+_CONCLUSIONS = {"conforms": "conforms", "does_not_conform": "does not conform"}
+
+
+def verification(message: reporting_pb2.Certificate) -> VerificationOut:
+    """The public facts of an authentic certificate."""
+    conclusion = enum_to_str(common_pb2.Conformity, message.content.conclusion)
+    return VerificationOut(
+        authentic=True,
+        report_number=message.report_number,
+        lab_number=message.lab_number,
+        product=message.content.product_name,
+        batch=message.content.batch_number,
+        conclusion=_CONCLUSIONS.get(conclusion, conclusion),
+        issued_at=message.issued_at,
+        version=message.version,
+    )

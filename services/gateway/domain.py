@@ -1,0 +1,74 @@
+"""Pure rules of the gateway: roles, who may do what, who sees which sample. No I/O."""
+
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """The roles of DESIGN §2."""
+
+    REQUESTER = "requester"
+    RECEPTION = "reception"
+    ANALYST = "analyst"
+    REVIEWER = "reviewer"
+    APPROVER = "approver"
+    QUALITY = "quality"
+    ADMIN = "admin"
+
+
+# Everyone who works in the lab, as opposed to those who only send samples.
+STAFF: tuple[Role, ...] = tuple(role for role in Role if role is not Role.REQUESTER)
+
+DEMO_PASSWORD = "lims-demo"
+# (username, full name, roles) of the embedded default's demo users (DESIGN §2). The reviewer is a
+# section head who also analyses, which makes the separation-of-duties refusal reachable.
+DEMO_USERS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("requester", "Youssef Benali", (Role.REQUESTER,)),
+    ("reception", "Salma Idrissi", (Role.RECEPTION,)),
+    ("analyst", "Amina El Fassi", (Role.ANALYST,)),
+    ("analyst2", "Karim Tazi", (Role.ANALYST,)),
+    ("reviewer", "Nadia Berrada", (Role.REVIEWER, Role.ANALYST)),
+    ("approver", "Hassan Alaoui", (Role.APPROVER,)),
+    ("quality", "Leila Chraibi", (Role.QUALITY,)),
+    ("admin", "Admin LIMS", (Role.ADMIN,)),
+)
+
+
+def acting_role(held: Iterable[str], allowed: Sequence[Role]) -> Role | None:
+    """The role a user acts under: the first of `allowed` they hold (order = preference)."""
+    roles = set(held)
+    return next((role for role in allowed if role in roles), None)
+
+
+def needs_role_message(allowed: Sequence[Role]) -> str:
+    """The refusal a user without any of `allowed` reads."""
+    if len(allowed) == 1:
+        return f"this action needs the role '{allowed[0]}'"
+    return "this action needs one of the roles " + ", ".join(f"'{role}'" for role in allowed)
+
+
+def is_staff(held: Iterable[str]) -> bool:
+    """Whether the user works in the lab (any role but requester)."""
+    return any(role in STAFF for role in held)
+
+
+def may_see_sample(username: str, held: Iterable[str], sample_requester: str) -> bool:
+    """Staff see every sample; a requester sees only the samples they own."""
+    return is_staff(held) or sample_requester == username
+
+
+def lab_number_of_test(test_id: str) -> str | None:
+    """The sample of a test id: LNCM-2026-00001-03 -> LNCM-2026-00001; None if malformed."""
+    head, dash, sequence = test_id.rpartition("-")
+    if not dash or not head or not sequence.isdigit() or "-" not in head:
+        return None
+    return head
+
+
+def sla_state(*, due_at: str, warning_at: str, breached_at: str) -> str:
+    """'none' before the clock starts, then 'ok', 'warning' (80 %) or 'breached' (100 %)."""
+    if breached_at:
+        return "breached"
+    if warning_at:
+        return "warning"
+    return "ok" if due_at else "none"

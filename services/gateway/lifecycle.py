@@ -1,0 +1,126 @@
+"""The gateway's side of the SampleLifecycle workflow: starting it, and sending it human steps."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from temporalio.client import WorkflowHandle
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from kernel.lifecycle import SampleStatus
+from kernel.proto_enums import enum_to_str
+from lims.common.v1 import common_pb2
+from lims.intake.v1 import intake_pb2
+from services.gateway.clients import Connections
+from services.gateway.problems import Conflict, Unavailable
+from workflows.contracts import (
+    LAB_NUMBER,
+    REQUEST_TYPE,
+    SAMPLE_STATUS,
+    ActorRef,
+    LifecycleInput,
+    sample_workflow_id,
+)
+from workflows.sample_lifecycle import SampleLifecycle
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """A lazily connected client that cannot connect raises RuntimeError: that is a 503."""
+    try:
+        yield
+    except RuntimeError as error:
+        if not str(error).startswith("Failed client connect"):
+            raise
+        raise Unavailable(
+            "the workflow engine is not reachable right now; try again shortly"
+        ) from error
+
+
+def lifecycle_input(sample: intake_pb2.Sample, registered_by: ActorRef) -> LifecycleInput:
+    """The workflow input of a sample intake has registered."""
+    return LifecycleInput(
+        lab_number=sample.lab_number,
+        purpose=enum_to_str(common_pb2.Purpose, sample.purpose),
+        priority=enum_to_str(common_pb2.Priority, sample.priority) or "routine",
+        product_code=sample.product_code,
+        requester=sample.requester,
+        registered_by=registered_by,
+    )
+
+
+async def start(clients: Connections, sample: intake_pb2.Sample, registered_by: ActorRef) -> None:
+    """Starts a sample's lifecycle; a second start for the same sample changes nothing."""
+    data = lifecycle_input(sample, registered_by)
+    try:
+        with _reachable():
+            await _start(clients, sample, data)
+    except WorkflowAlreadyStartedError:
+        pass
+
+
+async def _start(clients: Connections, sample: intake_pb2.Sample, data: LifecycleInput) -> None:
+    await clients.temporal.start_workflow(
+        SampleLifecycle.run,
+        data,
+        id=sample_workflow_id(sample.lab_number),
+        task_queue=clients.settings.task_queue,
+        # Running already: attach to it. Ended already (e.g. rejected): never start again.
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(LAB_NUMBER, sample.lab_number),
+                SearchAttributePair(REQUEST_TYPE, data.purpose),
+                SearchAttributePair(SAMPLE_STATUS, SampleStatus.REGISTERED.value),
+            ]
+        ),
+        static_summary=f"{sample.lab_number}: {sample.product_name}, batch {sample.batch_number}",
+    )
+
+
+async def start_all(clients: Connections, request: intake_pb2.Request, actor: ActorRef) -> None:
+    """Starts the lifecycle of every sample of a request, concurrently."""
+    await asyncio.gather(*(start(clients, sample, actor) for sample in request.samples))
+
+
+async def update(
+    clients: Connections,
+    lab_number: str,
+    actor: ActorRef,
+    send: Callable[[WorkflowHandle[Any, Any]], Awaitable[T]],
+) -> T:
+    """Sends a human step to the sample's workflow; a workflow that has ended answers 409.
+
+    A registered sample whose workflow is missing (the gateway stopped between registering it and
+    starting its lifecycle) gets its lifecycle started here, then the step is sent."""
+    handle = clients.temporal.get_workflow_handle(sample_workflow_id(lab_number))
+    try:
+        with _reachable():
+            return await send(handle)
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+    sample = await clients.intake.GetSample(intake_pb2.GetSampleRequest(lab_number=lab_number))
+    status = enum_to_str(common_pb2.SampleStatus, sample.status)
+    if status != SampleStatus.REGISTERED:
+        raise Conflict(f"sample {lab_number} is {status}; no further action is possible")
+    await start(clients, sample, _registered_by(sample, actor))
+    return await send(handle)
+
+
+def _registered_by(sample: intake_pb2.Sample, fallback: ActorRef) -> ActorRef:
+    for event in sample.timeline:
+        if event.actor.username:
+            return ActorRef(event.actor.username, event.actor.full_name, event.actor.role)
+    return fallback

@@ -1,0 +1,108 @@
+"""Reading what the services hold, as the REST API shows it (several services at once)."""
+
+import asyncio
+
+import grpc
+
+from lims.common.v1 import common_pb2
+from lims.intake.v1 import intake_pb2
+from lims.reporting.v1 import reporting_pb2
+from lims.review.v1 import review_pb2
+from lims.testing.v1 import testing_pb2
+from services.gateway import convert
+from services.gateway.auth import Identity
+from services.gateway.clients import Connections
+from services.gateway.domain import lab_number_of_test, may_see_sample
+from services.gateway.problems import Missing
+from services.gateway.schemas import SampleDetail, TestOut
+
+
+def _not_found(error: grpc.aio.AioRpcError) -> bool:
+    return bool(error.code() == grpc.StatusCode.NOT_FOUND)
+
+
+async def sample(clients: Connections, identity: Identity, lab_number: str) -> intake_pb2.Sample:
+    """A sample this user may see; 404 for unknown ones and for other requesters' ones alike."""
+    try:
+        found: intake_pb2.Sample = await clients.intake.GetSample(
+            intake_pb2.GetSampleRequest(lab_number=lab_number)
+        )
+    except grpc.aio.AioRpcError as error:
+        if _not_found(error):
+            raise Missing(f"no sample {lab_number}") from None
+        raise
+    check_visible(identity, found)
+    return found
+
+
+def check_visible(identity: Identity, found: intake_pb2.Sample) -> None:
+    """404 unless the user is staff or owns the sample."""
+    if not may_see_sample(identity.username, identity.roles, found.requester):
+        raise Missing(f"no sample {found.lab_number}")
+
+
+async def _tests(clients: Connections, lab_number: str) -> list[testing_pb2.Test]:
+    try:
+        plan = await clients.testing.GetTestPlan(
+            testing_pb2.GetTestPlanRequest(lab_number=lab_number)
+        )
+    except grpc.aio.AioRpcError as error:
+        if _not_found(error):  # no plan before receipt
+            return []
+        raise
+    return list(plan.tests)
+
+
+async def _signatures(clients: Connections, lab_number: str) -> list[common_pb2.Signature]:
+    answer = await clients.review.ListSignatures(
+        review_pb2.ListSignaturesRequest(lab_number=lab_number)
+    )
+    return list(answer.signatures)
+
+
+async def certificate(
+    clients: Connections, lab_number: str, *, include_pdf: bool = False
+) -> reporting_pb2.Certificate | None:
+    """The latest certificate of a sample, or None before one is issued."""
+    try:
+        found: reporting_pb2.Certificate = await clients.reporting.GetCertificate(
+            reporting_pb2.GetCertificateRequest(lab_number=lab_number, include_pdf=include_pdf)
+        )
+    except grpc.aio.AioRpcError as error:
+        if _not_found(error):
+            return None
+        raise
+    return found
+
+
+async def sample_detail(clients: Connections, identity: Identity, lab_number: str) -> SampleDetail:
+    """A sample with its tests, signatures, timeline and certificate, fetched concurrently."""
+    found, tests, signatures, issued = await asyncio.gather(
+        sample(clients, identity, lab_number),
+        _tests(clients, lab_number),
+        _signatures(clients, lab_number),
+        certificate(clients, lab_number),
+    )
+    reference = (
+        convert.certificate_ref(issued, clients.settings.public_base_url) if issued else None
+    )
+    return convert.sample_detail(found, tests, signatures, reference)
+
+
+def test_lab_number(test_id: str) -> str:
+    """The lab number of a test id; 404 if the id cannot be one."""
+    lab_number = lab_number_of_test(test_id)
+    if lab_number is None:
+        raise Missing(f"no test {test_id}")
+    return lab_number
+
+
+async def test(clients: Connections, test_id: str) -> TestOut:
+    """One test with its results; 404 if unknown."""
+    try:
+        found = await clients.testing.GetTest(testing_pb2.GetTestRequest(test_id=test_id))
+    except grpc.aio.AioRpcError as error:
+        if _not_found(error):
+            raise Missing(f"no test {test_id}") from None
+        raise
+    return convert.test(found)

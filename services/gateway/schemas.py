@@ -1,0 +1,414 @@
+"""The REST API's request and response bodies; their descriptions become the OpenAPI."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from services.gateway.domain import Role
+
+Purpose = Literal[
+    "registration", "batch_release", "market_surveillance", "complaint", "suspected_falsified"
+]
+Priority = Literal["routine", "urgent"]
+SampleStatusName = Literal[
+    "registered",
+    "received",
+    "rejected",
+    "in_testing",
+    "in_review",
+    "awaiting_approval",
+    "released",
+    "on_hold",
+    "cancelled",
+]
+TestStatusName = Literal["pending", "assigned", "submitted", "accepted", "invalidated"]
+ConformityName = Literal["conforms", "does_not_conform"]
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+IsoDate = Annotated[str, Field(json_schema_extra={"format": "date"})]
+DecimalText = Annotated[str, Field(pattern=r"^-?\d+(\.\d+)?$", examples=["99.8"])]
+Text = Annotated[str, Field(max_length=500)]
+
+
+class Input(BaseModel):
+    """Base of request bodies: surrounding spaces trimmed, unknown fields refused."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal as plain positional text ("0.0000001", never "1E-7")."""
+    return format(value, "f")
+
+
+# --- identity -------------------------------------------------------------------------------
+
+
+class UserOut(BaseModel):
+    """A user as others see them."""
+
+    username: str = Field(description="Login name.")
+    full_name: str = Field(description="Name printed on records and signatures.")
+    roles: list[Role] = Field(description="Roles held (DESIGN §2).")
+    active: bool = Field(default=True, description="False once deactivated.")
+
+
+class TokenOut(BaseModel):
+    """A bearer token and who it belongs to."""
+
+    access_token: str = Field(description="Send as `Authorization: Bearer <token>`.")
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires.")
+    user: UserOut
+
+
+class UserIn(Input):
+    """A new user (admin)."""
+
+    username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,99}$", description="Login name.")
+    full_name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=8, max_length=200, description="Initial password.")
+    roles: list[Role] = Field(min_length=1)
+    reason: Text = Field(default="", description="Why the account is created (audit trail).")
+
+
+class UserPatch(Input):
+    """Changes to a user (admin); only the fields given change."""
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    roles: list[Role] | None = Field(default=None, min_length=1)
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    reason: Text = Field(min_length=1, description="Why (audit trail).")
+
+
+# --- catalogue ------------------------------------------------------------------------------
+
+
+class SpecificationOut(BaseModel):
+    """The specification in force for a product."""
+
+    id: str = Field(description='e.g. "SPEC-PARA-500-TAB".')
+    version: int
+    source: str = Field(description='"Ph. Eur.", "USP", "BP", "Int. Ph.", "manufacturer", ...')
+    reference: str = Field(description="Monograph reference.")
+
+
+class ProductTestOut(BaseModel):
+    """One test of a product's specification."""
+
+    code: str
+    name: str
+    method: str
+    technique: str
+    unit: str
+    replicates: int
+    limits: str = Field(description='The criterion as printed, e.g. "95.0 – 105.0 %".')
+
+
+class ProductOut(BaseModel):
+    """A product of the catalogue."""
+
+    code: str
+    name: str
+    inn: str
+    dosage_form: str
+    strength: str
+    specification: SpecificationOut
+    tests: list[ProductTestOut]
+
+
+# --- requests and samples -------------------------------------------------------------------
+
+
+class NewSampleIn(Input):
+    """One sample of a new request."""
+
+    product_code: str = Field(min_length=1, max_length=50, description="Catalogue code.")
+    batch_number: str = Field(min_length=1, max_length=100)
+    manufacturer: str = Field(default="", max_length=300)
+    manufacture_date: date | None = None
+    expiry_date: date | None = Field(default=None, description="Not before manufacture_date.")
+    quantity: Decimal = Field(gt=0, allow_inf_nan=False, description="Decimal string or number.")
+    quantity_unit: str = Field(min_length=1, max_length=50, description='e.g. "tablets".')
+
+    @field_validator("expiry_date")
+    @classmethod
+    def _expiry_after_manufacture(cls, value: date | None, info: ValidationInfo) -> date | None:
+        made = info.data.get("manufacture_date")
+        if value is not None and made is not None and value < made:
+            raise ValueError(f"must not precede the manufacture date {made.isoformat()}")
+        return value
+
+
+class RequestIn(Input):
+    """A request for analysis of one or more samples."""
+
+    purpose: Purpose
+    priority: Priority = "routine"
+    requester: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Owner's login name, when reception or admin logs it on their behalf.",
+    )
+    requester_organisation: str = Field(default="", max_length=300)
+    external_reference: str = Field(default="", max_length=100)
+    samples: list[NewSampleIn] = Field(min_length=1, max_length=200)
+
+
+class ActorOut(BaseModel):
+    """Who did something."""
+
+    username: str
+    full_name: str
+
+
+class SlaOut(BaseModel):
+    """The turnaround clock of a sample."""
+
+    target_days: int = Field(description="Turnaround target in days for its purpose and priority.")
+    due_at: Timestamp | None = Field(description="When due (later by the time on hold).")
+    warning_at: Timestamp | None = Field(description="When the 80 % warning fired.")
+    breached_at: Timestamp | None = Field(description="When the 100 % breach fired.")
+    state: Literal["none", "ok", "warning", "breached"]
+
+
+class SampleSummary(BaseModel):
+    """A sample as lists show it."""
+
+    lab_number: str = Field(examples=["LNCM-2026-00001"])
+    request_id: str
+    purpose: Purpose
+    priority: Priority
+    requester: str
+    requester_organisation: str
+    external_reference: str
+    product_code: str
+    product_name: str
+    batch_number: str
+    manufacturer: str
+    manufacture_date: IsoDate | None
+    expiry_date: IsoDate | None
+    quantity: DecimalText = Field(description="Declared quantity, decimal string.")
+    quantity_unit: str
+    status: SampleStatusName
+    condition_on_receipt: str | None
+    quantity_received: DecimalText | None
+    received_at: Timestamp | None
+    rejection_reason: str | None = Field(description="Why rejected at receipt, or cancelled.")
+    created_at: Timestamp
+    sla: SlaOut
+
+
+class RequestOut(BaseModel):
+    """A request as registered, with the lab numbers of its samples."""
+
+    request_id: str
+    purpose: Purpose
+    priority: Priority
+    requester: str
+    requester_organisation: str
+    external_reference: str
+    created_at: Timestamp
+    created_by: ActorOut
+    samples: list[SampleSummary]
+
+
+class ResultOut(BaseModel):
+    """One submission of raw values; never overwritten."""
+
+    attempt: int
+    values: list[str] = Field(description="Raw values as entered.")
+    reportable_value: str
+    unrounded_value: str
+    conformity: ConformityName | None
+    submitted_by: ActorOut
+    submitted_at: Timestamp
+    remarks: str
+    review_outcome: Literal["accepted", "sent_back"] | None
+    review_reason: str
+    reviewed_by: ActorOut | None
+
+
+class TestOut(BaseModel):
+    """A test of a sample."""
+
+    __test__ = False  # not a pytest class
+
+    test_id: str = Field(examples=["LNCM-2026-00001-03"])
+    lab_number: str
+    sequence: int
+    product_code: str
+    code: str
+    name: str
+    method: str
+    technique: str
+    unit: str
+    replicates: int
+    limits: str
+    status: TestStatusName
+    analyst: str | None
+    assigned_at: Timestamp | None
+    result: ResultOut | None = Field(description="The latest submission.")
+    results: list[ResultOut] = Field(description="Every submission, oldest first.")
+
+
+class SignatureOut(BaseModel):
+    """An electronic signature on a record of the sample."""
+
+    username: str
+    full_name: str
+    meaning: Literal["authored", "reviewed", "approved", "witnessed"]
+    signed_at: Timestamp
+    content_hash: str = Field(description="SHA-256 (hex) of what was signed.")
+    record_kind: str = Field(description='"test_review" or "sample_approval".')
+    record_id: str
+
+
+class EventOut(BaseModel):
+    """One entry of a sample's timeline."""
+
+    at: Timestamp
+    actor: ActorOut
+    action: str
+    detail: str
+
+
+class CertificateRef(BaseModel):
+    """The certificate of analysis of a released sample."""
+
+    report_number: str
+    version: int
+    issued_at: Timestamp
+    url: str = Field(description="Where the PDF is downloaded (signed in).")
+    verify_url: str = Field(description="The public authenticity check.")
+
+
+class SampleDetail(SampleSummary):
+    """A sample with its tests, signatures, timeline and certificate."""
+
+    tests: list[TestOut] = Field(description="Empty before receipt.")
+    signatures: list[SignatureOut]
+    timeline: list[EventOut]
+    certificate: CertificateRef | None
+
+
+class SamplePage(BaseModel):
+    """A page of samples, newest first."""
+
+    items: list[SampleSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+class TestPage(BaseModel):
+    """A page of tests, oldest lab number first."""
+
+    __test__ = False  # not a pytest class
+
+    items: list[TestOut]
+    total: int
+    page: int
+    page_size: int
+
+
+# --- human steps ----------------------------------------------------------------------------
+
+
+class ReceiptIn(Input):
+    """The receipt check: accept with the quantity received, or reject with a reason."""
+
+    accepted: bool
+    condition: Text = Field(default="", description='Condition observed, e.g. "intact, sealed".')
+    quantity_received: Decimal | None = Field(default=None, gt=0, allow_inf_nan=False)
+    reason: Text | None = Field(default=None, description="Required when rejected.")
+
+
+class ReasonIn(Input):
+    """A reason, always required."""
+
+    reason: Text = Field(min_length=1)
+
+
+class AssignmentIn(Input):
+    """Who runs the test."""
+
+    analyst: str = Field(min_length=1, max_length=100, description="An active analyst's login.")
+
+
+def _raw_value(value: object) -> object:
+    # JSON numbers become decimal text; text stays exactly as typed. A union type would put
+    # its member names into error locations ("values[0].decimal"), hence one type and this.
+    if isinstance(value, bool):
+        raise ValueError("must be a number or a text observation")
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(str(value))
+        if not number.is_finite():
+            raise ValueError("must be a finite number")
+        return decimal_text(number)
+    return value
+
+
+RawValue = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    BeforeValidator(_raw_value),
+    WithJsonSchema({"oneOf": [{"type": "string"}, {"type": "number"}]}),
+]
+
+
+class ResultIn(Input):
+    """Raw replicate values of a test."""
+
+    values: list[RawValue] = Field(
+        min_length=1,
+        max_length=200,
+        description="Numbers (send decimal strings to keep every digit) or text observations.",
+    )
+    remarks: Text = ""
+
+
+class ReviewIn(Input):
+    """A reviewer's signed decision; the password re-authenticates the signer."""
+
+    decision: Literal["accept", "send_back"]
+    reason: Text = Field(default="", description="Required when sending back.")
+    password: str = Field(min_length=1, max_length=200)
+    meaning: Literal["reviewed"] = "reviewed"
+
+
+class ApprovalIn(Input):
+    """The approver's signature on the certificate."""
+
+    password: str = Field(min_length=1, max_length=200)
+    meaning: Literal["approved"] = "approved"
+
+
+class VerificationOut(BaseModel):
+    """What the public may learn about a certificate."""
+
+    authentic: bool
+    report_number: str
+    lab_number: str
+    product: str
+    batch: str
+    conclusion: str
+    issued_at: Timestamp
+    version: int
+
+
+class Health(BaseModel):
+    """Liveness of the gateway."""
+
+    status: Literal["ok"] = "ok"
