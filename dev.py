@@ -81,6 +81,7 @@ def cmd_test(args: list[str]) -> int:
         ["scripts/gen_protos.py", "--check"],
         ["-m", "ruff", "check", "."],
         ["-m", "ruff", "format", "--check", "."],
+        ["-m", "mypy"],
     ):
         if in_venv(*step) != 0:
             return 1

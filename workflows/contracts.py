@@ -53,6 +53,8 @@ class LifecycleInput:
     product_code: str
     requester: str
     registered_by: ActorRef
+    # Settings.allow_reviewer_as_approver at registration: may a reviewer of the sample approve it?
+    allow_reviewer_as_approver: bool = False
 
 
 @dataclass

@@ -17,6 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from kernel.lifecycle import SampleStatus
 from kernel.proto_enums import enum_to_str
+from kernel.settings import Settings
 from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2
 from services.gateway.clients import Connections
@@ -47,7 +48,9 @@ def _reachable() -> Iterator[None]:
         ) from error
 
 
-def lifecycle_input(sample: intake_pb2.Sample, registered_by: ActorRef) -> LifecycleInput:
+def lifecycle_input(
+    sample: intake_pb2.Sample, registered_by: ActorRef, settings: Settings
+) -> LifecycleInput:
     """The workflow input of a sample intake has registered."""
     return LifecycleInput(
         lab_number=sample.lab_number,
@@ -56,12 +59,13 @@ def lifecycle_input(sample: intake_pb2.Sample, registered_by: ActorRef) -> Lifec
         product_code=sample.product_code,
         requester=sample.requester,
         registered_by=registered_by,
+        allow_reviewer_as_approver=settings.allow_reviewer_as_approver,
     )
 
 
 async def start(clients: Connections, sample: intake_pb2.Sample, registered_by: ActorRef) -> None:
     """Starts a sample's lifecycle; a second start for the same sample changes nothing."""
-    data = lifecycle_input(sample, registered_by)
+    data = lifecycle_input(sample, registered_by, clients.settings)
     try:
         with _reachable():
             await _start(clients, sample, data)

@@ -1,0 +1,185 @@
+"""What the workflow and its activities exchange: one dataclass in, one out, per activity.
+
+Plain dataclasses only, so the workflow can import them through the sandbox. Every mutating
+activity carries the idempotency key the workflow chose, so a retry changes nothing."""
+
+from dataclasses import dataclass, field
+
+from workflows.contracts import ActorRef, TestState
+
+
+@dataclass
+class RecordReceipt:
+    """intake.RecordReceipt: the receipt check, at the workflow's time."""
+
+    lab_number: str
+    actor: ActorRef
+    accepted: bool
+    at: str  # RFC 3339
+    condition: str = ""
+    quantity_received: str = ""
+    reason: str = ""
+
+
+@dataclass
+class ReceiptRecorded:
+    """The sample after receipt: its status, receipt time and turnaround target."""
+
+    status: str
+    received_at: str
+    sla_target_days: int
+
+
+@dataclass
+class CreateTestPlan:
+    """testing.CreateTestPlan (idempotent on the lab number)."""
+
+    lab_number: str
+    product_code: str
+    actor: ActorRef
+
+
+@dataclass
+class TestPlanCreated:
+    """The planned tests, in order."""
+
+    __test__ = False  # not a pytest class
+
+    tests: list[TestState] = field(default_factory=list)
+
+
+@dataclass
+class RecordStatus:
+    """intake.RecordStatus: the status read model follows the workflow."""
+
+    lab_number: str
+    actor: ActorRef
+    status: str  # kernel.lifecycle.SampleStatus value
+    event_key: str
+    at: str
+    reason: str = ""
+
+
+@dataclass
+class StatusRecorded:
+    """The status intake now shows."""
+
+    status: str
+
+
+@dataclass
+class RecordSlaEvent:
+    """intake.RecordSlaEvent: a mark of the turnaround clock."""
+
+    lab_number: str
+    kind: str  # due_set | warning | breach
+    at: str
+    due_at: str
+    event_key: str
+
+
+@dataclass
+class SlaEventRecorded:
+    """The SLA marks intake now shows."""
+
+    due_at: str
+    warning_at: str
+    breached_at: str
+
+
+@dataclass
+class AssignTest:
+    """testing.AssignTest (idempotent: the same analyst again changes nothing)."""
+
+    test_id: str
+    analyst: str
+    actor: ActorRef
+
+
+@dataclass
+class SubmitResult:
+    """testing.SubmitResult, by the assigned analyst."""
+
+    test_id: str
+    values: list[str]
+    actor: ActorRef
+    submission_key: str
+    remarks: str = ""
+
+
+@dataclass
+class ResultSubmitted:
+    """The result recorded: which attempt, its reportable value and verdict."""
+
+    attempt: int
+    reportable_value: str
+    conformity: str  # conforms | does_not_conform | ""
+
+
+@dataclass
+class ReviewTest:
+    """review.RecordReview (signed) then testing.RecordReviewOutcome, for one attempt."""
+
+    lab_number: str
+    test_id: str
+    attempt: int
+    reviewer: ActorRef
+    accepted: bool
+    review_key: str
+    reason: str = ""
+
+
+@dataclass
+class TestReviewed:
+    """The test after review and the reviewer's signature."""
+
+    __test__ = False  # not a pytest class
+
+    status: str  # kernel.lifecycle.TestStatus value
+    signature_id: str
+
+
+@dataclass
+class RecordApproval:
+    """review.RecordApproval: the approver signs the certificate content."""
+
+    lab_number: str
+    approver: ActorRef
+    analysts: list[str]
+    reviewers: list[str]
+
+
+@dataclass
+class ApprovalRecorded:
+    """The verdict approved and the approver's signature."""
+
+    conclusion: str
+    signature_id: str
+
+
+@dataclass
+class IssueCertificate:
+    """reporting.IssueCertificate (idempotent on the lab number)."""
+
+    lab_number: str
+    actor: ActorRef
+
+
+@dataclass
+class CertificateIssued:
+    """The certificate's report number."""
+
+    report_number: str
+
+
+# Activity names, shared by the worker (LifecycleActivities) and the workflow, which calls
+# activities by name so that it never imports the gRPC side.
+RECORD_RECEIPT = "record_receipt"
+CREATE_TEST_PLAN = "create_test_plan"
+RECORD_STATUS = "record_status"
+RECORD_SLA_EVENT = "record_sla_event"
+ASSIGN_TEST = "assign_test"
+SUBMIT_RESULT = "submit_result"
+REVIEW_TEST = "review_test"
+RECORD_APPROVAL = "record_approval"
+ISSUE_CERTIFICATE = "issue_certificate"

@@ -1,0 +1,129 @@
+"""The worker: runs SampleLifecycle and its activities on the task queue.
+
+python -m workflows.worker   connects to Temporal and the four services (settings), runs until
+SIGINT/SIGTERM, then lets running activities finish before it exits."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, cast
+
+import grpc
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from kernel.grpc_server import configure_logging
+from kernel.settings import Settings, get_settings
+from lims.intake.v1 import intake_pb2_grpc
+from lims.reporting.v1 import reporting_pb2_grpc
+from lims.review.v1 import review_pb2_grpc
+from lims.testing.v1 import testing_pb2_grpc
+from workflows.activities import LifecycleActivities
+from workflows.sample_lifecycle import SampleLifecycle
+
+if TYPE_CHECKING:
+    from lims.intake.v1.intake_pb2_grpc import IntakeServiceAsyncStub
+    from lims.reporting.v1.reporting_pb2_grpc import ReportingServiceAsyncStub
+    from lims.review.v1.review_pb2_grpc import ReviewServiceAsyncStub
+    from lims.testing.v1.testing_pb2_grpc import TestingServiceAsyncStub
+
+log = logging.getLogger(__name__)
+
+# How long a stopping worker lets running activities finish (they are idempotent anyway).
+GRACEFUL_SHUTDOWN = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class Channels:
+    """One gRPC channel per service the activities call."""
+
+    intake: grpc.aio.Channel
+    testing: grpc.aio.Channel
+    review: grpc.aio.Channel
+    reporting: grpc.aio.Channel
+
+    async def close(self) -> None:
+        """Closes every channel."""
+        for channel in (self.intake, self.testing, self.review, self.reporting):
+            await channel.close()
+
+
+@asynccontextmanager
+async def open_channels(settings: Settings) -> AsyncIterator[Channels]:
+    """Channels to the four services at their configured addresses, closed on exit."""
+    channels = Channels(
+        intake=grpc.aio.insecure_channel(settings.address("intake")),
+        testing=grpc.aio.insecure_channel(settings.address("testing")),
+        review=grpc.aio.insecure_channel(settings.address("review")),
+        reporting=grpc.aio.insecure_channel(settings.address("reporting")),
+    )
+    try:
+        yield channels
+    finally:
+        await channels.close()
+
+
+def build_activities(channels: Channels) -> LifecycleActivities:
+    """The activities, with a stub per service."""
+    # grpc ships no type hints, so mypy cannot pick the stubs' grpc.aio overload by itself.
+    return LifecycleActivities(
+        intake=cast("IntakeServiceAsyncStub", intake_pb2_grpc.IntakeServiceStub(channels.intake)),
+        testing=cast(
+            "TestingServiceAsyncStub", testing_pb2_grpc.TestingServiceStub(channels.testing)
+        ),
+        review=cast("ReviewServiceAsyncStub", review_pb2_grpc.ReviewServiceStub(channels.review)),
+        reporting=cast(
+            "ReportingServiceAsyncStub",
+            reporting_pb2_grpc.ReportingServiceStub(channels.reporting),
+        ),
+    )
+
+
+def build_worker(client: Client, settings: Settings, channels: Channels) -> Worker:
+    """The worker the process runs; tests start the same one in-process."""
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[SampleLifecycle],
+        activities=build_activities(channels).all(),
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+    )
+
+
+async def run(settings: Settings) -> None:
+    """Runs the worker until SIGINT/SIGTERM."""
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    async with open_channels(settings) as channels:
+        worker = build_worker(client, settings, channels)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        log.info(
+            "worker on task queue %s at %s (namespace %s)",
+            settings.task_queue,
+            settings.temporal_address,
+            settings.temporal_namespace,
+        )
+        running = asyncio.create_task(worker.run())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not running.done():
+            log.info("stopping")
+            await worker.shutdown()
+        await running  # raises if the worker failed
+
+
+def main() -> None:
+    """Entry point of `python -m workflows.worker`."""
+    configure_logging()
+    asyncio.run(run(get_settings()))
+
+
+if __name__ == "__main__":
+    main()
