@@ -5,11 +5,29 @@ from typing import Any
 
 import httpx
 
-from tests.support.api import PARACETAMOL_CONFORMING as VALUES
-
 ROLES = ("requester", "reception", "analyst", "reviewer", "approver")
 PASSWORD = "lims-demo"
-PRODUCT = "PARA-500-TAB"
+# The demo metformin specification has five tests, the size the benchmark's targets name.
+PRODUCT = "METF-850-TAB"
+# Raw values that conform to it, by test code.
+VALUES = {
+    "APPEARANCE": ["conforms"],
+    "IDENTIFICATION": ["positive"],
+    "ASSAY": ["99.2", "100.4"],
+    "DISSOLUTION": ["88", "91", "86", "90", "93", "89"],
+    "UNIFORMITY": [
+        "99.5",
+        "100.2",
+        "101.0",
+        "98.8",
+        "100.6",
+        "99.7",
+        "100.1",
+        "99.4",
+        "100.9",
+        "99.0",
+    ],
+}
 
 
 def _ok(response: httpx.Response, status: int = 200) -> Any:

@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, Text, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kernel.timefmt import to_rfc3339, utcnow
 
@@ -89,8 +88,8 @@ def entry_hash(entry: AuditEntryMixin) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-async def record(
-    session: AsyncSession,
+def record(
+    session: Session,
     entry_model: type[AuditEntryMixin],
     head_model: type[AuditHeadMixin],
     *,
@@ -104,7 +103,7 @@ async def record(
     at: datetime | None = None,
 ) -> AuditEntryMixin:
     """Appends one entry to the chain inside the caller's transaction."""
-    head = await session.scalar(select(head_model).where(head_model.id == 1).with_for_update())
+    head = session.scalar(select(head_model).where(head_model.id == 1).with_for_update())
     if head is None:
         head = head_model()
         head.id, head.seq, head.hash = 1, 0, GENESIS
@@ -121,7 +120,7 @@ async def record(
     entry.hash = entry_hash(entry)
     head.seq, head.hash = entry.seq, entry.hash
     session.add(entry)
-    await session.flush()
+    session.flush()
     return entry
 
 
@@ -134,11 +133,13 @@ class ChainCheck:
     problem: str
 
 
-async def verify_chain(session: AsyncSession, entry_model: type[AuditEntryMixin]) -> ChainCheck:
+def verify_chain(session: Session, entry_model: type[AuditEntryMixin]) -> ChainCheck:
     """Walks the chain in order and reports the first entry whose hash or link is wrong."""
     prev, count = GENESIS, 0
-    rows = await session.stream_scalars(select(entry_model).order_by(entry_model.seq))
-    async for entry in rows:
+    rows = session.scalars(
+        select(entry_model).order_by(entry_model.seq).execution_options(yield_per=1000)
+    )
+    for entry in rows:
         count += 1
         if entry.seq != count:
             return ChainCheck(count, entry.seq, f"entry {count} is missing")

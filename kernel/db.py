@@ -3,18 +3,17 @@
 Each service has its own metadata and database; only the mechanics are shared here.
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.orm import Session, sessionmaker
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -30,18 +29,8 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def async_url(url: str) -> URL:
-    """The async driver's URL: sqlite -> aiosqlite, postgresql -> psycopg (3)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return parsed.set(drivername="sqlite+aiosqlite")
-    if parsed.get_backend_name() == "postgresql":
-        return parsed.set(drivername="postgresql+psycopg")
-    raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
-
-
 def sync_url(url: str) -> URL:
-    """The blocking driver's URL, for migrations and administrative commands."""
+    """The driver's URL: the standard sqlite3 module, or psycopg (3) for PostgreSQL."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
         return parsed.set(drivername="postgresql+psycopg")
@@ -53,10 +42,14 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_engine(url: URL, begin: str) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+def _sqlite_engine(url: URL, begin: str, pool_size: int) -> Engine:
+    # One pool per role: writers queue on the pool (in this process) instead of sleeping in
+    # SQLite's busy handler.
+    engine = create_engine(
+        url, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=0, pool_timeout=60
+    )
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver so BEGIN is ours to emit (below).
         dbapi_connection.isolation_level = None
@@ -68,7 +61,7 @@ def _sqlite_engine(url: URL, begin: str) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql(begin)
 
@@ -76,35 +69,61 @@ def _sqlite_engine(url: URL, begin: str) -> AsyncEngine:
 
 
 class Database:
-    """One service's database: a write path that serialises writers, and a read path."""
+    """One service's database: a write path that serialises writers, and a read path.
+
+    Sessions are synchronous. Async callers (gRPC servicers, the gateway) run a whole unit of
+    work in a worker thread with `write_call`/`read_call`: one thread hop per call, not one per
+    statement (an async SQLite driver costs ~25x more per statement)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         if is_sqlite(url):
             # BEGIN IMMEDIATE takes SQLite's write lock up front, so two writers queue
             # instead of failing with "database is locked" when both try to upgrade.
-            self.write_engine = _sqlite_engine(async_url(url), "BEGIN IMMEDIATE")
-            self.read_engine = _sqlite_engine(async_url(url), "BEGIN")
+            self.write_engine = _sqlite_engine(sync_url(url), "BEGIN IMMEDIATE", pool_size=1)
+            self.read_engine = _sqlite_engine(sync_url(url), "BEGIN", pool_size=4)
         else:
-            self.write_engine = create_async_engine(async_url(url), pool_pre_ping=True)
+            self.write_engine = create_engine(sync_url(url), pool_pre_ping=True, pool_size=8)
             self.read_engine = self.write_engine
-        self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
-        self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
+        self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
+    @contextmanager
+    def write(self) -> Iterator[Session]:
         """A session in a transaction that commits when the block ends, or rolls back."""
-        async with self._writer() as session, session.begin():
+        with self._writer() as session, session.begin():
             yield session
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
+    @contextmanager
+    def read(self) -> Iterator[Session]:
         """A session for queries only; whatever it holds is rolled back."""
-        async with self._reader() as session, session.begin():
+        with self._reader() as session, session.begin():
             yield session
+
+    async def write_call(
+        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Runs fn(session, ...) in a write transaction, in a worker thread."""
+
+        def call() -> T:
+            with self.write() as session:
+                return fn(session, *args, **kwargs)
+
+        return await asyncio.to_thread(call)
+
+    async def read_call(
+        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Runs fn(session, ...) in a read-only transaction, in a worker thread."""
+
+        def call() -> T:
+            with self.read() as session:
+                return fn(session, *args, **kwargs)
+
+        return await asyncio.to_thread(call)
 
     async def dispose(self) -> None:
         """Closes every pooled connection."""
-        await self.write_engine.dispose()
+        self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
-            await self.read_engine.dispose()
+            self.read_engine.dispose()

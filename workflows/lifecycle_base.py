@@ -5,6 +5,8 @@ Workflow code: deterministic, no I/O; services are reached only through activiti
 name so this module never imports the gRPC side."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -14,9 +16,10 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    # `import a.b`, not `from a import b`: the sandbox passes a.b through only in this form.
+    import workflows.activity_contracts as ac
     from kernel.lifecycle import SampleStatus, TestStatus
     from kernel.timefmt import from_rfc3339, to_rfc3339
-    from workflows import activity_contracts as ac
     from workflows.contracts import (
         ASSIGNEES,
         SAMPLE_STATUS,
@@ -99,7 +102,6 @@ class LifecycleBase:
             ac.SlaEventRecorded,
         )
         self._due_sets = n
-        self._publish()
 
     async def _watch_sla(self) -> None:
         """Waits for the next mark, or for the clock to change, until the lifecycle ends."""
@@ -148,6 +150,16 @@ class LifecycleBase:
 
     # --- state changes and their read models
 
+    @asynccontextmanager
+    async def _step(self) -> AsyncIterator[None]:
+        """One human step: serialised on the lock, and published once when it ends (also when
+        it fails part-way), so that each step upserts its search attributes in one call."""
+        async with self._lock:
+            try:
+                yield
+            finally:
+                self._publish()
+
     async def _change_status(self, status: SampleStatus, actor: ActorRef, reason: str = "") -> None:
         """Records the new status in intake's read model, then moves to it."""
         n = self._status_changes + 1
@@ -168,7 +180,6 @@ class LifecycleBase:
 
     def _move(self, status: SampleStatus) -> None:
         self._progress.status = status
-        self._publish()
 
     def _end(self) -> None:
         self._ended = True
@@ -183,7 +194,9 @@ class LifecycleBase:
                 self._published[key.name] = value
 
     def _publish(self) -> None:
-        """Search attributes (only those that changed) and current details for operators."""
+        """Search attributes (only those that changed, in one upsert: each is a visibility write)
+        and current details for operators. The due time is not re-published while the clock is
+        stopped (on hold) nor once the lifecycle has ended."""
         wanted: dict[str, tuple[object, SearchAttributeUpdate[Any]]] = {}
         status = self._progress.status.value
         wanted[SAMPLE_STATUS.name] = (status, SAMPLE_STATUS.value_set(status))
@@ -191,7 +204,7 @@ class LifecycleBase:
         if analysts:
             wanted[ASSIGNEES.name] = (analysts, ASSIGNEES.value_set(analysts))
         due = self._clock.due_at(workflow.now()) if self._clock is not None else None
-        if due is not None and not (self._clock and self._clock.on_hold):
+        if due is not None and not (self._ended or (self._clock and self._clock.on_hold)):
             wanted[SLA_DUE.name] = (due, SLA_DUE.value_set(due))
         updates = [u for name, (v, u) in wanted.items() if self._published.get(name) != v]
         if updates:

@@ -2,8 +2,9 @@
 
 Human steps are updates: a validator refuses before anything enters history, and the handler,
 serialised on a lock, checks again (the state may have moved since), calls the services
-through activities, then changes the state. The turnaround clock runs in `run` from receipt to
-the end, on durable timers that operators read in the Temporal UI (workflows.lifecycle_base)."""
+through activities, then changes the state, which it publishes to operators once as it ends.
+The turnaround clock runs in `run` from receipt to the end, on durable timers that operators
+read in the Temporal UI (workflows.lifecycle_base)."""
 
 from datetime import timedelta
 
@@ -12,9 +13,9 @@ from temporalio import workflow
 from workflows.lifecycle_base import LifecycleBase
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.activity_contracts as ac
     from kernel.lifecycle import SampleStatus, TestStatus
     from kernel.timefmt import to_rfc3339
-    from workflows import activity_contracts as ac
     from workflows.contracts import (
         SAMPLE_WORKFLOW,
         ApprovalInput,
@@ -62,7 +63,7 @@ class SampleLifecycle(LifecycleBase):
     @workflow.update
     async def receive(self, request: ReceiptInput) -> LifecycleStatus:
         """Receipt check: accepted (test plan, clock starts) or rejected (the lifecycle ends)."""
-        async with self._lock:
+        async with self._step():
             self._progress.check_receive(request)
             if self._progress.status is SampleStatus.REGISTERED:
                 receipt = await self._activity(
@@ -93,7 +94,6 @@ class SampleLifecycle(LifecycleBase):
                 ac.TestPlanCreated,
             )
             self._progress.tests = {t.test_id: t for t in plan.tests}
-            self._publish()
             return self._snapshot()
 
     @receive.validator
@@ -103,7 +103,7 @@ class SampleLifecycle(LifecycleBase):
     @workflow.update
     async def assign(self, request: AssignmentInput) -> LifecycleStatus:
         """Assigns (or reassigns) a test; the first assignment starts testing."""
-        async with self._lock:
+        async with self._step():
             self._progress.check_assign(request)
             test = await self._activity(
                 ac.ASSIGN_TEST,
@@ -113,7 +113,6 @@ class SampleLifecycle(LifecycleBase):
             self._progress.tests[test.test_id] = test
             if self._progress.status is SampleStatus.RECEIVED:
                 await self._change_status(SampleStatus.IN_TESTING, request.actor)
-            self._publish()
             return self._snapshot()
 
     @assign.validator
@@ -123,7 +122,7 @@ class SampleLifecycle(LifecycleBase):
     @workflow.update
     async def submit_result(self, request: ResultInput) -> LifecycleStatus:
         """The assigned analyst's result; once every test has one, the sample goes to review."""
-        async with self._lock:
+        async with self._step():
             self._progress.check_result(request)
             test = self._progress.tests[request.test_id]
             result = await self._activity(
@@ -144,7 +143,6 @@ class SampleLifecycle(LifecycleBase):
             self._progress.authors.add(request.actor.username)
             if self._progress.all_submitted():
                 await self._change_status(SampleStatus.IN_REVIEW, request.actor)
-            self._publish()
             return self._snapshot()
 
     @submit_result.validator
@@ -154,7 +152,7 @@ class SampleLifecycle(LifecycleBase):
     @workflow.update
     async def review(self, request: ReviewInput) -> LifecycleStatus:
         """A signed review: accepted, or sent back to the analyst (the sample returns to testing)."""
-        async with self._lock:
+        async with self._step():
             self._progress.check_review(request)
             test = self._progress.tests[request.test_id]
             await self._activity(
@@ -179,7 +177,6 @@ class SampleLifecycle(LifecycleBase):
                 test.status = TestStatus.ASSIGNED.value
                 reason = f"{test.test_id} sent back: {request.reason}"
                 await self._change_status(SampleStatus.IN_TESTING, request.actor, reason)
-            self._publish()
             return self._snapshot()
 
     @review.validator
@@ -189,7 +186,7 @@ class SampleLifecycle(LifecycleBase):
     @workflow.update
     async def approve(self, request: ApprovalInput) -> LifecycleStatus:
         """The approver signs; the certificate is issued and the sample released."""
-        async with self._lock:
+        async with self._step():
             self._progress.check_approve(request)
             await self._activity(
                 ac.RECORD_APPROVAL,
@@ -219,7 +216,7 @@ class SampleLifecycle(LifecycleBase):
     @workflow.update
     async def hold(self, request: HoldInput) -> LifecycleStatus:
         """Puts the sample on hold: the turnaround clock stops."""
-        async with self._lock:
+        async with self._step():
             self._progress.check_hold(request)
             before = self._progress.status
             await self._change_status(SampleStatus.ON_HOLD, request.actor, request.reason)
@@ -229,7 +226,6 @@ class SampleLifecycle(LifecycleBase):
                 # that fell while the activity ran was due before the hold.
                 self._clock = self._clock.hold(workflow.now())
                 self._clock_changes += 1
-            self._publish()
             return self._snapshot()
 
     @hold.validator
@@ -239,7 +235,7 @@ class SampleLifecycle(LifecycleBase):
     @workflow.update
     async def resume(self, request: HoldInput) -> LifecycleStatus:
         """Back to the state before the hold; the clock runs again and the new due time is set."""
-        async with self._lock:
+        async with self._step():
             self._progress.check_resume(request)
             back = self._progress.before_hold or SampleStatus.REGISTERED
             await self._change_status(back, request.actor, request.reason)
@@ -249,7 +245,6 @@ class SampleLifecycle(LifecycleBase):
                 self._clock = self._clock.resume(at)
                 self._clock_changes += 1
                 await self._record_due(at)
-            self._publish()
             return self._snapshot()
 
     @resume.validator
@@ -259,7 +254,7 @@ class SampleLifecycle(LifecycleBase):
     @workflow.update
     async def cancel(self, request: HoldInput) -> LifecycleStatus:
         """Cancels the sample (active or on hold); the lifecycle ends."""
-        async with self._lock:
+        async with self._step():
             self._progress.check_cancel(request)
             await self._change_status(SampleStatus.CANCELLED, request.actor, request.reason)
             if self._clock is not None and self._clock.on_hold:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, cast
 
 import grpc
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from kernel.grpc_server import configure_logging
 from kernel.settings import Settings, get_settings
@@ -83,14 +84,32 @@ def build_activities(channels: Channels) -> LifecycleActivities:
     )
 
 
-def build_worker(client: Client, settings: Settings, channels: Channels) -> Worker:
-    """The worker the process runs; tests start the same one in-process."""
+def workflow_runner(*, sandboxed: bool) -> WorkflowRunner:
+    """How workflow code runs: in the SDK's sandbox, or straight in the worker's interpreter.
+
+    The sandbox catches non-deterministic calls (clock, randomness, I/O) and keeps module state
+    apart between runs, at a price paid on every workflow task: it re-imports the workflow
+    modules for each run and swaps import hooks and `exec`s code for each activation and each
+    payload (about a quarter of the worker's CPU on a lifecycle). Our workflow code calls only
+    workflow.* and pure modules and keeps no module state, so the worker runs it unsandboxed;
+    the workflow tests and the replay tests run it sandboxed, so a forbidden call still fails
+    there before it ships."""
+    if sandboxed:
+        return SandboxedWorkflowRunner()
+    return UnsandboxedWorkflowRunner()
+
+
+def build_worker(
+    client: Client, settings: Settings, channels: Channels, *, sandboxed: bool = False
+) -> Worker:
+    """The worker the process runs; tests start the same one in-process (sandboxed)."""
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[SampleLifecycle],
         activities=build_activities(channels).all(),
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        workflow_runner=workflow_runner(sandboxed=sandboxed),
     )
 
 

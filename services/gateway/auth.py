@@ -5,7 +5,9 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -22,7 +24,8 @@ _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) 
 _ALGORITHM = "HS256"
 
 
-def _hash(password: str) -> str:
+def hash_password_blocking(password: str) -> str:
+    """The argon2id hash of a password, in the calling thread (for code already in a worker)."""
     return _hasher.hash(password)
 
 
@@ -35,12 +38,12 @@ def _verify(password_hash: str, password: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _decoy_hash() -> str:
-    return _hash(secrets.token_urlsafe(16))
+    return hash_password_blocking(secrets.token_urlsafe(16))
 
 
 async def hash_password(password: str) -> str:
     """The argon2id hash of a password (computed in a thread: it takes tens of milliseconds)."""
-    return await asyncio.to_thread(_hash, password)
+    return await asyncio.to_thread(hash_password_blocking, password)
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
@@ -99,6 +102,69 @@ def issue_token(
     now: datetime | None = None,
 ) -> tuple[str, Identity]:
     """A signed bearer token (sub, name, roles, jti, iat, exp) and the identity it carries."""
+    return _encode(derive_key(secret, "jwt"), username, full_name, roles, ttl, now)
+
+
+def read_token(secret: bytes, token: str) -> Identity | None:
+    """The identity of a valid, unexpired token; None for anything else."""
+    return _decode(derive_key(secret, "jwt"), token)
+
+
+class Tokens:
+    """Issues and reads the process's bearer tokens, with the signing key derived once.
+
+    A token string already verified is kept with its identity until it expires, so the next
+    requests bearing it cost a dictionary lookup instead of a JWT decode: the same string
+    always carries the same signed claims, so only the expiry needs checking again."""
+
+    def __init__(
+        self, secret: bytes, max_kept: int = 10_000, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._key = derive_key(secret, "jwt")
+        self._max = max_kept
+        self._clock = clock
+        self._kept: dict[str, tuple[Identity, float]] = {}  # token -> (identity, exp timestamp)
+
+    def issue(
+        self, *, username: str, full_name: str, roles: list[str], ttl: timedelta
+    ) -> tuple[str, Identity]:
+        """A signed bearer token and the identity it carries (see issue_token)."""
+        return _encode(self._key, username, full_name, roles, ttl, None)
+
+    def read(self, token: str) -> Identity | None:
+        """The identity of a valid, unexpired token; None for anything else."""
+        now = self._clock()
+        kept = self._kept.get(token)
+        if kept is not None:
+            if kept[1] > now:
+                return kept[0]
+            del self._kept[token]
+            return None
+        identity = _decode(self._key, token)
+        if identity is not None:
+            self._keep(token, identity, now)
+        return identity
+
+    def _keep(self, token: str, identity: Identity, now: float) -> None:
+        if len(self._kept) >= self._max:
+            for old in [t for t, (_, expiry) in self._kept.items() if expiry <= now]:
+                del self._kept[old]
+            while len(self._kept) >= self._max:  # all alive: forget the oldest (decoded again)
+                del self._kept[next(iter(self._kept))]
+        self._kept[token] = (identity, identity.expires_at.timestamp())
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+def _encode(
+    key: bytes,
+    username: str,
+    full_name: str,
+    roles: list[str],
+    ttl: timedelta,
+    now: datetime | None,
+) -> tuple[str, Identity]:
     issued = (now or utcnow()).replace(microsecond=0)
     identity = Identity(username, full_name, tuple(roles), uuid.uuid4().hex, issued + ttl)
     claims = {
@@ -109,18 +175,13 @@ def issue_token(
         "iat": issued,
         "exp": identity.expires_at,
     }
-    token = jwt.encode(claims, derive_key(secret, "jwt"), algorithm=_ALGORITHM)
-    return token, identity
+    return jwt.encode(claims, key, algorithm=_ALGORITHM), identity
 
 
-def read_token(secret: bytes, token: str) -> Identity | None:
-    """The identity of a valid, unexpired token; None for anything else."""
+def _decode(key: bytes, token: str) -> Identity | None:
     try:
         claims = jwt.decode(
-            token,
-            derive_key(secret, "jwt"),
-            algorithms=[_ALGORITHM],
-            options={"require": ["sub", "jti", "exp"]},
+            token, key, algorithms=[_ALGORITHM], options={"require": ["sub", "jti", "exp"]}
         )
     except jwt.InvalidTokenError:
         return None

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from kernel.audit import Who
-from services.gateway.auth import Identity, read_token
+from services.gateway.auth import Identity
 from services.gateway.clients import Connections
 from services.gateway.domain import STAFF, Role, acting_role, needs_role_message
 from services.gateway.problems import Forbidden, Unauthenticated
@@ -18,8 +18,8 @@ TOKEN_URL = "/api/v1/auth/token"
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-def get_connections(request: Request) -> Connections:
-    """The connections the lifespan opened."""
+async def get_connections(request: Request) -> Connections:
+    """The connections the lifespan opened (async: FastAPI runs a plain function in a thread)."""
     connections: Connections = request.app.state.connections
     return connections
 
@@ -33,7 +33,7 @@ async def get_identity(
     """The signed-in user of the bearer token; 401 without a valid one."""
     if not token:
         raise Unauthenticated("sign in first: this call needs a bearer token")
-    identity = read_token(clients.secret, token)
+    identity = clients.tokens.read(token)
     if identity is None:
         raise Unauthenticated("the token is invalid or has expired; sign in again")
     return identity

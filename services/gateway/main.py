@@ -14,7 +14,7 @@ from kernel.grpc_server import configure_logging
 from kernel.settings import Settings, get_settings
 from services.gateway import service
 from services.gateway.app import create_app
-from services.gateway.auth import hash_password
+from services.gateway.auth import hash_password_blocking
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,7 @@ async def setup(db: Database, settings: Settings) -> None:
     """Brings the database to the newest schema, then seeds the demo users if settings.demo."""
     await asyncio.to_thread(migrations.upgrade, "gateway", db.url)
     if settings.demo:
-        async with db.write() as session:
-            created = await service.seed_demo_users(session, hash_password)
+        created = await db.write_call(service.seed_demo_users, hash_password_blocking)
         if created:
             log.info("demo users created: %s", ", ".join(created))
 

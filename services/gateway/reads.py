@@ -15,6 +15,7 @@ from services.gateway.clients import Connections
 from services.gateway.domain import lab_number_of_test, may_see_sample
 from services.gateway.problems import Missing
 from services.gateway.schemas import SampleDetail, TestOut
+from workflows.contracts import LifecycleStatus
 
 
 def _not_found(error: grpc.aio.AioRpcError) -> bool:
@@ -75,13 +76,37 @@ async def certificate(
     return found
 
 
-async def sample_detail(clients: Connections, identity: Identity, lab_number: str) -> SampleDetail:
-    """A sample with its tests, signatures, timeline and certificate, fetched concurrently."""
+async def _none() -> None:
+    return None
+
+
+async def _no_signatures() -> list[common_pb2.Signature]:
+    return []
+
+
+def may_be_signed(status: LifecycleStatus) -> bool:
+    """Whether a sample in this state can hold signatures or a certificate: both need a result
+    first (a review signs a submitted result; approval and the certificate follow the reviews)."""
+    return bool(status.report_number) or any(test.attempt > 0 for test in status.tests)
+
+
+async def sample_detail(
+    clients: Connections,
+    identity: Identity,
+    lab_number: str,
+    *,
+    after: LifecycleStatus | None = None,
+) -> SampleDetail:
+    """A sample with its tests, signatures, timeline and certificate, fetched concurrently.
+
+    `after`: the workflow's answer to the step just taken; when it shows no result yet, the
+    review and reporting services are not asked for signatures or a certificate."""
+    signed = after is None or may_be_signed(after)
     found, tests, signatures, issued = await asyncio.gather(
         sample(clients, identity, lab_number),
         _tests(clients, lab_number),
-        _signatures(clients, lab_number),
-        certificate(clients, lab_number),
+        _signatures(clients, lab_number) if signed else _no_signatures(),
+        certificate(clients, lab_number) if signed else _none(),
     )
     reference = (
         convert.certificate_ref(issued, clients.settings.public_base_url) if issued else None

@@ -2,23 +2,35 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Row, bindparam, select
+from sqlalchemy.orm import Session, selectinload
 
 from services.gateway.domain import Role
 from services.gateway.models import User, UserRole
 
 
-async def get_user(session: AsyncSession, username: str) -> User | None:
+def get_user(session: Session, username: str) -> User | None:
     """One user with their roles, or None."""
-    return await session.scalar(
+    return session.scalar(
         select(User).where(User.username == username).options(selectinload(User.roles))
     )
 
 
-async def list_users(
-    session: AsyncSession, *, role: Role | None = None, active_only: bool = False
+# Built once: signing in and every signature read an account, so the statement is not rebuilt.
+_ACCOUNT = (
+    select(User.username, User.full_name, User.active, User.password_hash, UserRole.role)
+    .outerjoin(UserRole, UserRole.username == User.username)
+    .where(User.username == bindparam("username"))
+)
+
+
+def get_account_rows(session: Session, username: str) -> Sequence[Row[str, str, bool, str, Role]]:
+    """A user's columns, one row per role held (the role None if they hold none); [] if unknown."""
+    return session.execute(_ACCOUNT, {"username": username}).all()
+
+
+def list_users(
+    session: Session, *, role: Role | None = None, active_only: bool = False
 ) -> Sequence[User]:
     """Users by username, optionally only those holding `role` or only the active ones."""
     query = select(User).options(selectinload(User.roles)).order_by(User.username)
@@ -28,15 +40,15 @@ async def list_users(
         )
     if active_only:
         query = query.where(User.active.is_(True))
-    return (await session.scalars(query)).all()
+    return session.scalars(query).all()
 
 
-async def existing_usernames(session: AsyncSession, usernames: Sequence[str]) -> set[str]:
+def existing_usernames(session: Session, usernames: Sequence[str]) -> set[str]:
     """Which of `usernames` exist."""
-    found = await session.scalars(select(User.username).where(User.username.in_(usernames)))
+    found = session.scalars(select(User.username).where(User.username.in_(usernames)))
     return set(found)
 
 
-def add_user(session: AsyncSession, user: User) -> None:
+def add_user(session: Session, user: User) -> None:
     """Adds a new user (flushed by the caller's next query or flush)."""
     session.add(user)

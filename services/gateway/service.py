@@ -1,9 +1,10 @@
 """Use cases on users. They take a session and flush, never commit; every change is audited."""
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kernel import audit
 from kernel.audit import SYSTEM, Who
@@ -13,7 +14,7 @@ from services.gateway import repository
 from services.gateway.domain import DEMO_PASSWORD, DEMO_USERS, Role
 from services.gateway.models import AuditEntry, AuditHead, User, UserRole
 
-PasswordHasher = Callable[[str], Awaitable[str]]
+PasswordHasher = Callable[[str], str]
 
 
 def snapshot(user: User) -> dict[str, Any]:
@@ -26,20 +27,43 @@ def snapshot(user: User) -> dict[str, Any]:
     }
 
 
-async def find_user(session: AsyncSession, username: str) -> User | None:
+@dataclass(frozen=True)
+class Account:
+    """What signing in and signing need of a user, as plain values (usable outside the session)."""
+
+    username: str
+    full_name: str
+    roles: list[str]
+    active: bool
+    password_hash: str
+
+
+def find_user(session: Session, username: str) -> User | None:
     """A user by login name, active or not."""
-    return await repository.get_user(session, username)
+    return repository.get_user(session, username)
 
 
-async def list_users(
-    session: AsyncSession, *, role: Role | None = None, active_only: bool = False
+def find_account(session: Session, username: str) -> Account | None:
+    """A user's account by login name, active or not (one query, no ORM objects: it is read
+    at every sign-in and every signature)."""
+    rows = repository.get_account_rows(session, username)
+    if not rows:
+        return None
+    name, full_name, active, password_hash, _ = rows[0]
+    held = {row.role for row in rows}
+    roles = [role.value for role in Role if role in held]
+    return Account(name, full_name, roles, active, password_hash)
+
+
+def list_users(
+    session: Session, *, role: Role | None = None, active_only: bool = False
 ) -> Sequence[User]:
     """Users by login name, optionally filtered by role and activity."""
-    return await repository.list_users(session, role=role, active_only=active_only)
+    return repository.list_users(session, role=role, active_only=active_only)
 
 
-async def create_user(
-    session: AsyncSession,
+def create_user(
+    session: Session,
     *,
     who: Who,
     username: str,
@@ -51,7 +75,7 @@ async def create_user(
     """Creates an active user with the given roles."""
     if not roles:
         raise InvalidArgument("roles: give at least one role")
-    if await repository.get_user(session, username) is not None:
+    if repository.get_user(session, username) is not None:
         raise AlreadyExists(f"username: a user {username!r} already exists")
     now = utcnow()
     user = User(
@@ -64,8 +88,8 @@ async def create_user(
         roles=[UserRole(role=role) for role in dict.fromkeys(roles)],
     )
     repository.add_user(session, user)
-    await session.flush()
-    await audit.record(
+    session.flush()
+    audit.record(
         session,
         AuditEntry,
         AuditHead,
@@ -80,8 +104,8 @@ async def create_user(
     return user
 
 
-async def update_user(
-    session: AsyncSession,
+def update_user(
+    session: Session,
     *,
     who: Who,
     username: str,
@@ -92,7 +116,7 @@ async def update_user(
     password_hash: str | None = None,
 ) -> User:
     """Changes a user's name, roles, activity or password. Repeating a change changes nothing."""
-    user = await repository.get_user(session, username)
+    user = repository.get_user(session, username)
     if user is None:
         raise NotFound(f"no user {username!r}")
     if roles is not None and not roles:
@@ -116,8 +140,8 @@ async def update_user(
         return user
     now = utcnow()
     user.updated_at = now
-    await session.flush()
-    await audit.record(
+    session.flush()
+    audit.record(
         session,
         AuditEntry,
         AuditHead,
@@ -133,18 +157,18 @@ async def update_user(
     return user
 
 
-async def seed_demo_users(session: AsyncSession, hash_password: PasswordHasher) -> list[str]:
+def seed_demo_users(session: Session, hash_password: PasswordHasher) -> list[str]:
     """Creates the demo users that do not exist yet (DESIGN §2); returns their login names."""
     created = []
     for username, full_name, roles in DEMO_USERS:
-        if await repository.get_user(session, username) is not None:
+        if repository.get_user(session, username) is not None:
             continue
-        await create_user(
+        create_user(
             session,
             who=SYSTEM,
             username=username,
             full_name=full_name,
-            password_hash=await hash_password(DEMO_PASSWORD),
+            password_hash=hash_password(DEMO_PASSWORD),
             roles=roles,
             reason="demo user of the embedded default",
         )
@@ -152,11 +176,11 @@ async def seed_demo_users(session: AsyncSession, hash_password: PasswordHasher) 
     return created
 
 
-async def record_refused_signature(
-    session: AsyncSession, *, who: Who, record_kind: str, record_id: str
+def record_refused_signature(
+    session: Session, *, who: Who, record_kind: str, record_id: str
 ) -> None:
     """Audits a signature refused for a wrong password (21 CFR 11.300(d): attempts are recorded)."""
-    await audit.record(
+    audit.record(
         session,
         AuditEntry,
         AuditHead,

@@ -71,8 +71,7 @@ async def confirm_signer(
     record_id: str,
 ) -> None:
     """Re-authenticates the signer; a wrong password is audited and refused (401)."""
-    async with db.read() as session:
-        user = await service.find_user(session, identity.username)
+    user = await db.read_call(service.find_account, identity.username)
     if user is None or not user.active:
         raise Unauthenticated("this account is no longer active; sign in again")
     if sessions.matches(identity, user.password_hash, password):
@@ -82,10 +81,9 @@ async def confirm_signer(
         return
     who = Who(identity.username, identity.full_name, role)
     log.warning("signature refused: wrong password for %s on %s", identity.username, record_id)
-    async with db.write() as session:
-        await service.record_refused_signature(
-            session, who=who, record_kind=record_kind, record_id=record_id
-        )
+    await db.write_call(
+        service.record_refused_signature, who=who, record_kind=record_kind, record_id=record_id
+    )
     raise SignatureRefused(
         "the password does not match: the signature was not applied and the attempt was recorded"
     )

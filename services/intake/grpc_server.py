@@ -3,6 +3,7 @@
 from typing import Any
 
 import grpc
+from sqlalchemy.orm import Session
 
 from kernel.audit import Who
 from kernel.db import Database
@@ -119,7 +120,9 @@ def _new_request(message: intake_pb2.CreateRequestRequest) -> NewRequest:
 
 
 class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
-    """Each call opens its own transaction: the edge owns it, the use case only flushes."""
+    """Each call runs its use case and proto conversion in one transaction in a worker thread:
+    the edge owns the transaction, the use case only flushes, and every ORM attribute is read
+    in the thread that owns the session."""
 
     def __init__(self, db: Database, numbering: Numbering) -> None:
         self._db = db
@@ -129,90 +132,110 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         self, request: intake_pb2.CreateRequestRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.Request:
         """Logs a request with its samples; idempotent on request_key."""
-        new = _new_request(request)
-        async with self._db.write() as session:
-            created = await service.create_request(
-                session, new, _who(request.actor), self._numbering
-            )
-            return request_to_proto(created)
+        return await self._db.write_call(self._create_request, request)
 
     async def GetSample(
         self, request: intake_pb2.GetSampleRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.Sample:
         """One sample with its timeline."""
-        async with self._db.read() as session:
-            sample = await service.get_sample(session, request.lab_number)
-            return sample_to_proto(sample, timeline=True)
+        return await self._db.read_call(_get_sample, request)
 
     async def ListSamples(
         self, request: intake_pb2.ListSamplesRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.ListSamplesResponse:
         """A page of samples, newest first, without timelines."""
-        spec = sample_filter(
-            statuses=[
-                _enum_text(common_pb2.SampleStatus, status, f"statuses[{i}]")
-                for i, status in enumerate(request.statuses)
-            ],
-            purpose=_enum_text(common_pb2.Purpose, request.purpose, "purpose"),
-            overdue=request.overdue,
-            text=request.text,
-            requester=request.requester,
-            page_size=request.page_size,
-            offset=request.offset,
-        )
-        async with self._db.read() as session:
-            samples, total = await service.list_samples(session, spec)
-            return intake_pb2.ListSamplesResponse(
-                samples=[sample_to_proto(sample, timeline=False) for sample in samples],
-                total=total,
-            )
+        return await self._db.read_call(_list_samples, request)
 
     async def RecordReceipt(
         self, request: intake_pb2.RecordReceiptRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.Sample:
         """Receipt check: received or rejected; a repeat of the recorded decision is a no-op."""
-        async with self._db.write() as session:
-            sample = await service.record_receipt(
-                session,
-                request.lab_number,
-                _who(request.actor),
-                accepted=request.accepted,
-                condition=request.condition,
-                quantity_received=request.quantity_received,
-                reason=request.reason,
-                at=request.at,
-            )
-            return sample_to_proto(sample, timeline=True)
+        return await self._db.write_call(_record_receipt, request)
 
     async def RecordStatus(
         self, request: intake_pb2.RecordStatusRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.Sample:
         """A lifecycle transition decided by the workflow; idempotent on event_key."""
-        status = _enum_text(common_pb2.SampleStatus, request.status, "status")
-        async with self._db.write() as session:
-            sample = await service.record_status(
-                session,
-                request.lab_number,
-                _who(request.actor),
-                status=status,
-                reason=request.reason,
-                event_key=request.event_key,
-                at=request.at,
-            )
-            return sample_to_proto(sample, timeline=True)
+        return await self._db.write_call(_record_status, request)
 
     async def RecordSlaEvent(
         self, request: intake_pb2.RecordSlaEventRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.Sample:
         """An SLA mark (due time set, warning, breach); idempotent on event_key."""
-        kind = _enum_text(intake_pb2.SlaEventKind, request.kind, "kind")
-        async with self._db.write() as session:
-            sample = await service.record_sla_event(
-                session,
-                request.lab_number,
-                kind=kind,
-                event_key=request.event_key,
-                at=request.at,
-                due_at=request.due_at,
-            )
-            return sample_to_proto(sample, timeline=True)
+        return await self._db.write_call(_record_sla_event, request)
+
+    def _create_request(
+        self, session: Session, request: intake_pb2.CreateRequestRequest
+    ) -> intake_pb2.Request:
+        created = service.create_request(
+            session, _new_request(request), _who(request.actor), self._numbering
+        )
+        return request_to_proto(created)
+
+
+def _get_sample(session: Session, request: intake_pb2.GetSampleRequest) -> intake_pb2.Sample:
+    return sample_to_proto(service.get_sample(session, request.lab_number), timeline=True)
+
+
+def _list_samples(
+    session: Session, request: intake_pb2.ListSamplesRequest
+) -> intake_pb2.ListSamplesResponse:
+    spec = sample_filter(
+        statuses=[
+            _enum_text(common_pb2.SampleStatus, status, f"statuses[{i}]")
+            for i, status in enumerate(request.statuses)
+        ],
+        purpose=_enum_text(common_pb2.Purpose, request.purpose, "purpose"),
+        overdue=request.overdue,
+        text=request.text,
+        requester=request.requester,
+        page_size=request.page_size,
+        offset=request.offset,
+    )
+    samples, total = service.list_samples(session, spec)
+    return intake_pb2.ListSamplesResponse(
+        samples=[sample_to_proto(sample, timeline=False) for sample in samples], total=total
+    )
+
+
+def _record_receipt(
+    session: Session, request: intake_pb2.RecordReceiptRequest
+) -> intake_pb2.Sample:
+    sample = service.record_receipt(
+        session,
+        request.lab_number,
+        _who(request.actor),
+        accepted=request.accepted,
+        condition=request.condition,
+        quantity_received=request.quantity_received,
+        reason=request.reason,
+        at=request.at,
+    )
+    return sample_to_proto(sample, timeline=True)
+
+
+def _record_status(session: Session, request: intake_pb2.RecordStatusRequest) -> intake_pb2.Sample:
+    sample = service.record_status(
+        session,
+        request.lab_number,
+        _who(request.actor),
+        status=_enum_text(common_pb2.SampleStatus, request.status, "status"),
+        reason=request.reason,
+        event_key=request.event_key,
+        at=request.at,
+    )
+    return sample_to_proto(sample, timeline=True)
+
+
+def _record_sla_event(
+    session: Session, request: intake_pb2.RecordSlaEventRequest
+) -> intake_pb2.Sample:
+    sample = service.record_sla_event(
+        session,
+        request.lab_number,
+        kind=_enum_text(intake_pb2.SlaEventKind, request.kind, "kind"),
+        event_key=request.event_key,
+        at=request.at,
+        due_at=request.due_at,
+    )
+    return sample_to_proto(sample, timeline=True)

@@ -4,32 +4,29 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from services.intake.domain import NOT_OVERDUE, SampleFilter
 from services.intake.models import Counter, Request, Sample, SampleEvent
 
 
-async def lock_counter(session: AsyncSession, name: str, year: int) -> int:
+def lock_counter(session: Session, name: str, year: int) -> int:
     """Creates the counter if needed and locks its row until the transaction ends; its value.
 
     On PostgreSQL the row lock queues concurrent allocators; on SQLite the write transaction
     (BEGIN IMMEDIATE) already holds the database's single write lock."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    await session.execute(
-        insert(Counter).values(name=name, year=year, value=0).on_conflict_do_nothing()
-    )
-    value = await session.scalar(
+    session.execute(insert(Counter).values(name=name, year=year, value=0).on_conflict_do_nothing())
+    value = session.scalar(
         select(Counter.value).where(Counter.name == name, Counter.year == year).with_for_update()
     )
     assert value is not None, "the counter row was just ensured"
     return value
 
 
-async def advance_counter(session: AsyncSession, name: str, year: int, by: int) -> int:
+def advance_counter(session: Session, name: str, year: int, by: int) -> int:
     """Adds `by` to a counter locked by lock_counter; the new last number."""
-    value: int | None = await session.scalar(
+    value: int | None = session.scalar(
         update(Counter)
         .where(Counter.name == name, Counter.year == year)
         .values(value=Counter.value + by)
@@ -39,28 +36,28 @@ async def advance_counter(session: AsyncSession, name: str, year: int, by: int) 
     return value
 
 
-async def request_by_key(session: AsyncSession, request_key: str) -> Request | None:
+def request_by_key(session: Session, request_key: str) -> Request | None:
     """The request created with this idempotency key, with its samples and their timelines."""
-    return await session.scalar(
+    return session.scalar(
         select(Request)
         .where(Request.request_key == request_key)
         .options(selectinload(Request.samples).selectinload(Sample.events))
     )
 
 
-async def sample_by_lab_number(
-    session: AsyncSession, lab_number: str, *, for_update: bool = False
+def sample_by_lab_number(
+    session: Session, lab_number: str, *, for_update: bool = False
 ) -> Sample | None:
     """One sample by lab number; `for_update` locks its row so changes to it queue."""
     query = select(Sample).where(Sample.lab_number == lab_number)
     if for_update:
         query = query.with_for_update()
-    return await session.scalar(query)
+    return session.scalar(query)
 
 
-async def sample_with_timeline(session: AsyncSession, lab_number: str) -> Sample | None:
+def sample_with_timeline(session: Session, lab_number: str) -> Sample | None:
     """One sample with its timeline loaded fresh (oldest first)."""
-    return await session.scalar(
+    return session.scalar(
         select(Sample)
         .where(Sample.lab_number == lab_number)
         .options(selectinload(Sample.events))
@@ -68,9 +65,9 @@ async def sample_with_timeline(session: AsyncSession, lab_number: str) -> Sample
     )
 
 
-async def event_key_used(session: AsyncSession, sample_id: int, event_key: str) -> bool:
+def event_key_used(session: Session, sample_id: int, event_key: str) -> bool:
     """Whether an event with this key was already applied to the sample."""
-    found = await session.scalar(
+    found = session.scalar(
         select(SampleEvent.id).where(
             SampleEvent.sample_id == sample_id, SampleEvent.event_key == event_key
         )
@@ -93,9 +90,7 @@ def _conditions(spec: SampleFilter, now: datetime) -> list[ColumnElement[bool]]:
     return conditions
 
 
-async def list_samples(
-    session: AsyncSession, spec: SampleFilter, now: datetime
-) -> tuple[list[Sample], int]:
+def list_samples(session: Session, spec: SampleFilter, now: datetime) -> tuple[list[Sample], int]:
     """One page of matching samples, newest first, and how many match in all."""
     conditions = _conditions(spec, now)
     # Ids grow with creation (creations are serialised by the number counter), so id order
@@ -107,5 +102,5 @@ async def list_samples(
         .limit(spec.page_size)
         .offset(spec.offset)
     )
-    total = await session.scalar(select(func.count()).select_from(Sample).where(*conditions))
-    return list(await session.scalars(page)), total or 0
+    total = session.scalar(select(func.count()).select_from(Sample).where(*conditions))
+    return list(session.scalars(page)), total or 0

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kernel import audit
 from kernel.audit import SYSTEM, Who
@@ -49,8 +49,8 @@ class Numbering:
         return f"lab:{self.lab_number_prefix}"
 
 
-async def _audit(
-    session: AsyncSession,
+def _audit(
+    session: Session,
     who: Who,
     action: str,
     entity_type: str,
@@ -60,7 +60,7 @@ async def _audit(
     new: Any = None,
     reason: str = "",
 ) -> None:
-    await audit.record(
+    audit.record(
         session,
         AuditEntry,
         AuditHead,
@@ -112,8 +112,8 @@ def _snapshot(sample: Sample) -> dict[str, Any]:
     }
 
 
-async def create_request(
-    session: AsyncSession,
+def create_request(
+    session: Session,
     new: NewRequest,
     who: Who,
     numbering: Numbering,
@@ -123,22 +123,20 @@ async def create_request(
 
     Idempotent on request_key: a known key returns the request first created, unchanged."""
     draft = validate_request(new, who.username)
-    existing = await repository.request_by_key(session, draft.request_key)
+    existing = repository.request_by_key(session, draft.request_key)
     if existing is not None:
         return existing
     now = now or utcnow()
     year = lab_year(now, numbering.timezone)
     # Every creation takes the request counter's lock first (always in this order, so two
     # creations never deadlock); under it, a concurrent retry of the same key is visible.
-    await repository.lock_counter(session, REQUEST_COUNTER, year)
-    existing = await repository.request_by_key(session, draft.request_key)
+    repository.lock_counter(session, REQUEST_COUNTER, year)
+    existing = repository.request_by_key(session, draft.request_key)
     if existing is not None:
         return existing
-    await repository.lock_counter(session, numbering.lab_counter, year)
-    request_number = await repository.advance_counter(session, REQUEST_COUNTER, year, 1)
-    last = await repository.advance_counter(
-        session, numbering.lab_counter, year, len(draft.samples)
-    )
+    repository.lock_counter(session, numbering.lab_counter, year)
+    request_number = repository.advance_counter(session, REQUEST_COUNTER, year, 1)
+    last = repository.advance_counter(session, numbering.lab_counter, year, len(draft.samples))
     request = Request(
         request_id=format_request_id(year, request_number),
         request_key=draft.request_key,
@@ -189,8 +187,8 @@ async def create_request(
         sample.events = [_event(who, now, "registered", detail)]
         request.samples.append(sample)
     session.add(request)
-    await session.flush()
-    await _audit(
+    session.flush()
+    _audit(
         session,
         who,
         "request_created",
@@ -208,43 +206,43 @@ async def create_request(
         },
     )
     for sample in request.samples:
-        await _audit(
+        _audit(
             session, who, "sample_registered", "sample", sample.lab_number, new=_snapshot(sample)
         )
     return request
 
 
-async def get_sample(session: AsyncSession, lab_number: str) -> Sample:
+def get_sample(session: Session, lab_number: str) -> Sample:
     """One sample with its timeline, oldest first."""
     lab_number = lab_number.strip()
     if not lab_number:
         raise InvalidArgument("lab_number: required")
-    sample = await repository.sample_with_timeline(session, lab_number)
+    sample = repository.sample_with_timeline(session, lab_number)
     if sample is None:
         raise NotFound(f"lab_number: no sample {lab_number!r}")
     return sample
 
 
-async def list_samples(
-    session: AsyncSession, spec: SampleFilter, now: datetime | None = None
+def list_samples(
+    session: Session, spec: SampleFilter, now: datetime | None = None
 ) -> tuple[list[Sample], int]:
     """A page of samples matching `spec`, newest first, and the number matching in all."""
-    return await repository.list_samples(session, spec, now or utcnow())
+    return repository.list_samples(session, spec, now or utcnow())
 
 
-async def _locked(session: AsyncSession, lab_number: str) -> Sample:
+def _locked(session: Session, lab_number: str) -> Sample:
     lab_number = lab_number.strip()
     if not lab_number:
         raise InvalidArgument("lab_number: required")
-    sample = await repository.sample_by_lab_number(session, lab_number, for_update=True)
+    sample = repository.sample_by_lab_number(session, lab_number, for_update=True)
     if sample is None:
         raise NotFound(f"lab_number: no sample {lab_number!r}")
     return sample
 
 
-async def _with_timeline(session: AsyncSession, sample: Sample) -> Sample:
-    await session.flush()
-    return await get_sample(session, sample.lab_number)
+def _with_timeline(session: Session, sample: Sample) -> Sample:
+    session.flush()
+    return get_sample(session, sample.lab_number)
 
 
 def _required_key(event_key: str) -> str:
@@ -267,8 +265,8 @@ def _recorded_receipt(sample: Sample) -> Receipt | None:
     )
 
 
-async def record_receipt(
-    session: AsyncSession,
+def record_receipt(
+    session: Session,
     lab_number: str,
     who: Who,
     *,
@@ -285,10 +283,10 @@ async def record_receipt(
         raise InvalidArgument("actor.username: required (who checked the sample in)")
     receipt = validate_receipt(accepted, condition, quantity_received, reason)
     when = parse_time("at", at) or utcnow()
-    sample = await _locked(session, lab_number)
+    sample = _locked(session, lab_number)
     recorded = _recorded_receipt(sample)
     if recorded is not None and recorded.same_decision(receipt):
-        return await _with_timeline(session, sample)
+        return _with_timeline(session, sample)
     if sample.status is not SampleStatus.REGISTERED:
         raise FailedPrecondition(
             f"{sample.lab_number}: the receipt check is recorded once, for a registered "
@@ -311,7 +309,7 @@ async def record_receipt(
     action = "received" if receipt.accepted else "rejected"
     detail = receipt.detail(sample.quantity_unit)
     session.add(_event(who, when, action, detail, sample_id=sample.id))
-    await _audit(
+    _audit(
         session,
         who,
         f"sample_{action}",
@@ -321,11 +319,11 @@ async def record_receipt(
         new=new,
         reason=receipt.reason,
     )
-    return await _with_timeline(session, sample)
+    return _with_timeline(session, sample)
 
 
-async def record_status(
-    session: AsyncSession,
+def record_status(
+    session: Session,
     lab_number: str,
     who: Who,
     *,
@@ -341,9 +339,9 @@ async def record_status(
     reason = reason.strip()
     if not who.username.strip():
         who = SYSTEM
-    sample = await _locked(session, lab_number)
-    if await repository.event_key_used(session, sample.id, key):
-        return await _with_timeline(session, sample)
+    sample = _locked(session, lab_number)
+    if repository.event_key_used(session, sample.id, key):
+        return _with_timeline(session, sample)
     check_status_change(sample.status, new_status, sample.status_before_hold, reason)
     old_status = sample.status
     old = {
@@ -363,10 +361,10 @@ async def record_status(
         new["rejection_reason"] = reason
     detail = status_detail(old_status, new_status, reason)
     session.add(_event(who, when, "status_changed", detail, sample_id=sample.id, event_key=key))
-    await _audit(
+    _audit(
         session, who, "status_changed", "sample", sample.lab_number, old=old, new=new, reason=reason
     )
-    return await _with_timeline(session, sample)
+    return _with_timeline(session, sample)
 
 
 _SLA_FIELDS = ("sla_due_at", "sla_warning_at", "sla_breached_at")
@@ -381,8 +379,8 @@ def _sla_detail(kind: SlaEventKind, sample: Sample, due: datetime | None) -> str
     return due_text
 
 
-async def record_sla_event(
-    session: AsyncSession,
+def record_sla_event(
+    session: Session,
     lab_number: str,
     *,
     kind: str,
@@ -397,9 +395,9 @@ async def record_sla_event(
     key = f"sla:{_required_key(event_key)}"
     when = parse_time("at", at) or utcnow()
     due = parse_time("due_at", due_at, required=sla_kind is SlaEventKind.DUE_SET)
-    sample = await _locked(session, lab_number)
-    if await repository.event_key_used(session, sample.id, key):
-        return await _with_timeline(session, sample)
+    sample = _locked(session, lab_number)
+    if repository.event_key_used(session, sample.id, key):
+        return _with_timeline(session, sample)
     old = {name: to_rfc3339(getattr(sample, name)) for name in _SLA_FIELDS}
     if due is not None:
         sample.sla_due_at = due
@@ -411,5 +409,5 @@ async def record_sla_event(
     action = SLA_ACTIONS[sla_kind]
     detail = _sla_detail(sla_kind, sample, due)
     session.add(_event(SYSTEM, when, action, detail, sample_id=sample.id, event_key=key))
-    await _audit(session, SYSTEM, action, "sample", sample.lab_number, old=old, new=new)
-    return await _with_timeline(session, sample)
+    _audit(session, SYSTEM, action, "sample", sample.lab_number, old=old, new=new)
+    return _with_timeline(session, sample)

@@ -4,6 +4,7 @@ import asyncio
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from kernel.audit import Who
 from kernel.db import Database
@@ -13,7 +14,7 @@ from lims.common.v1 import common_pb2
 from lims.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from services.reporting import render, service
 from services.reporting.domain import parse_content
-from services.reporting.models import Certificate, CertificatePdf
+from services.reporting.models import Certificate
 
 
 def certificate_message(certificate: Certificate, pdf_hash: str = "") -> reporting_pb2.Certificate:
@@ -34,8 +35,21 @@ def certificate_message(certificate: Certificate, pdf_hash: str = "") -> reporti
     )
 
 
+def _stored_pdf(session: Session, report_number: str) -> tuple[bytes, str] | None:
+    stored = service.stored_pdf(session, report_number)
+    return None if stored is None else (stored.pdf, stored.pdf_hash)
+
+
+def _store_pdf(session: Session, report_number: str, pdf: bytes) -> tuple[bytes, str]:
+    stored = service.store_pdf(session, report_number, pdf)
+    return stored.pdf, stored.pdf_hash
+
+
 class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
-    """Issues certificates and serves them, with their PDF rendered once."""
+    """Issues certificates and serves them, with their PDF rendered once.
+
+    Each unit of work (use case and proto conversion) runs synchronously in a worker thread,
+    so every ORM attribute is read inside the session's own thread."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
@@ -45,45 +59,51 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
         self, request: reporting_pb2.IssueCertificateRequest, context: Any
     ) -> reporting_pb2.Certificate:
         """Issues a sample's certificate, or returns the one already issued."""
-        actor = request.actor
-        async with self.db.write() as session:
-            certificate = await service.issue_certificate(
-                session,
-                content=request.content,
-                issuer=Who(actor.username, actor.full_name, actor.role),
-                timezone=self.settings.timezone,
-            )
-            pdf_hash = await service.stored_pdf_hash(session, certificate.report_number)
-            return certificate_message(certificate, pdf_hash)
+        return await self.db.write_call(self._issue, request)
 
     async def GetCertificate(
         self, request: reporting_pb2.GetCertificateRequest, context: Any
     ) -> reporting_pb2.Certificate:
         """A certificate by lab number (latest version) or report number, with its PDF if asked."""
-        async with self.db.read() as session:
-            certificate = await service.get_certificate(
-                session, lab_number=request.lab_number, report_number=request.report_number
-            )
-            stored = await service.stored_pdf(session, certificate.report_number)
-        message = certificate_message(certificate, stored.pdf_hash if stored else "")
-        if not request.include_pdf:
-            return message
-        if stored is None:
-            stored = await self._render_and_store(message)
-        message.pdf = stored.pdf
-        message.pdf_hash = stored.pdf_hash
+        message = await self.db.read_call(self._get, request)
+        # pdf_hash is '' exactly when no rendering is stored yet.
+        if request.include_pdf and not message.pdf_hash:
+            message.pdf, message.pdf_hash = await self._render_and_store(message)
         return message
 
-    async def _render_and_store(self, message: reporting_pb2.Certificate) -> CertificatePdf:
+    def _issue(
+        self, session: Session, request: reporting_pb2.IssueCertificateRequest
+    ) -> reporting_pb2.Certificate:
+        actor = request.actor
+        certificate = service.issue_certificate(
+            session,
+            content=request.content,
+            issuer=Who(actor.username, actor.full_name, actor.role),
+            timezone=self.settings.timezone,
+        )
+        pdf_hash = service.stored_pdf_hash(session, certificate.report_number)
+        return certificate_message(certificate, pdf_hash)
+
+    def _get(
+        self, session: Session, request: reporting_pb2.GetCertificateRequest
+    ) -> reporting_pb2.Certificate:
+        certificate = service.get_certificate(
+            session, lab_number=request.lab_number, report_number=request.report_number
+        )
+        stored = service.stored_pdf(session, certificate.report_number)
+        message = certificate_message(certificate, stored.pdf_hash if stored else "")
+        if request.include_pdf and stored is not None:
+            message.pdf = stored.pdf
+        return message
+
+    async def _render_and_store(self, message: reporting_pb2.Certificate) -> tuple[bytes, str]:
         # Rendered outside any transaction: it takes half a second and must not hold a lock.
         pdf = await asyncio.to_thread(render.render_pdf, message, self.settings)
         try:
-            async with self.db.write() as session:
-                return await service.store_pdf(session, message.report_number, pdf)
+            return await self.db.write_call(_store_pdf, message.report_number, pdf)
         except IntegrityError:
             # Another first request stored its rendering in between: serve that one.
-            async with self.db.read() as session:
-                stored = await service.stored_pdf(session, message.report_number)
+            stored = await self.db.read_call(_stored_pdf, message.report_number)
             if stored is None:
                 raise
             return stored

@@ -2,14 +2,14 @@
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from services.reporting.models import Certificate, CertificatePdf, ReportCounter
 
 
-async def latest_certificate_of(session: AsyncSession, lab_number: str) -> Certificate | None:
+def latest_certificate_of(session: Session, lab_number: str) -> Certificate | None:
     """The newest version of a sample's certificate, if any."""
-    return await session.scalar(
+    return session.scalar(
         select(Certificate)
         .where(Certificate.lab_number == lab_number)
         .order_by(Certificate.version.desc())
@@ -17,20 +17,18 @@ async def latest_certificate_of(session: AsyncSession, lab_number: str) -> Certi
     )
 
 
-async def certificate_by_report_number(
-    session: AsyncSession, report_number: str
-) -> Certificate | None:
+def certificate_by_report_number(session: Session, report_number: str) -> Certificate | None:
     """The certificate with this report number, if any."""
-    return await session.get(Certificate, report_number)
+    return session.get(Certificate, report_number)
 
 
-async def locked_counter(session: AsyncSession, year: int) -> ReportCounter:
+def locked_counter(session: Session, year: int) -> ReportCounter:
     """The year's report counter, created at 0 if new, locked until the transaction ends."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # Insert-or-nothing, then lock: two first issues of a year never collide on the insert.
-    await session.execute(insert(ReportCounter).values(year=year, last=0).on_conflict_do_nothing())
-    counter = await session.scalar(
+    session.execute(insert(ReportCounter).values(year=year, last=0).on_conflict_do_nothing())
+    counter = session.scalar(
         select(ReportCounter)
         .where(ReportCounter.year == year)
         .with_for_update()
@@ -40,14 +38,14 @@ async def locked_counter(session: AsyncSession, year: int) -> ReportCounter:
     return counter
 
 
-async def pdf_of(session: AsyncSession, report_number: str) -> CertificatePdf | None:
+def pdf_of(session: Session, report_number: str) -> CertificatePdf | None:
     """The stored PDF of a certificate, if it was rendered."""
-    return await session.get(CertificatePdf, report_number)
+    return session.get(CertificatePdf, report_number)
 
 
-async def pdf_hash_of(session: AsyncSession, report_number: str) -> str:
+def pdf_hash_of(session: Session, report_number: str) -> str:
     """The hash of a certificate's stored PDF; '' when not rendered yet."""
-    found = await session.scalar(
+    found = session.scalar(
         select(CertificatePdf.pdf_hash).where(CertificatePdf.report_number == report_number)
     )
     return found or ""

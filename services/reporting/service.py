@@ -3,7 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kernel import audit
 from kernel.errors import InvalidArgument, NotFound
@@ -20,8 +20,8 @@ from services.reporting.domain import (
 from services.reporting.models import AuditEntry, AuditHead, Certificate, CertificatePdf
 
 
-async def issue_certificate(
-    session: AsyncSession,
+def issue_certificate(
+    session: Session,
     *,
     content: reporting_pb2.CertificateContent,
     issuer: audit.Who,
@@ -35,17 +35,15 @@ async def issue_certificate(
     if not issuer.username.strip():
         raise InvalidArgument("actor.username is required: who issues the certificate")
     conclusion = validate_content(content)
-    existing = await repository.latest_certificate_of(session, content.lab_number)
+    existing = repository.latest_certificate_of(session, content.lab_number)
     if existing is not None:
         return existing
     issued_at = now or utcnow()
     # The year of the lab's calendar: a certificate issued on 31 December evening, local
     # time, belongs to that year even when UTC has moved on.
-    counter = await repository.locked_counter(
-        session, issued_at.astimezone(ZoneInfo(timezone)).year
-    )
+    counter = repository.locked_counter(session, issued_at.astimezone(ZoneInfo(timezone)).year)
     # Look again under the counter's lock: a concurrent issue of the same sample has committed.
-    existing = await repository.latest_certificate_of(session, content.lab_number)
+    existing = repository.latest_certificate_of(session, content.lab_number)
     if existing is not None:
         return existing
     counter.last += 1
@@ -63,8 +61,8 @@ async def issue_certificate(
         content_hash=sha256_hex(canonical),
     )
     session.add(certificate)
-    await session.flush()
-    await audit.record(
+    session.flush()
+    audit.record(
         session,
         AuditEntry,
         AuditHead,
@@ -84,49 +82,49 @@ async def issue_certificate(
     return certificate
 
 
-async def get_certificate(
-    session: AsyncSession, *, lab_number: str = "", report_number: str = ""
+def get_certificate(
+    session: Session, *, lab_number: str = "", report_number: str = ""
 ) -> Certificate:
     """A certificate by report number, or the latest version of a sample's by lab number."""
     if not lab_number and not report_number:
         raise InvalidArgument("give lab_number or report_number: which certificate to return")
     if report_number:
-        found = await repository.certificate_by_report_number(session, report_number)
+        found = repository.certificate_by_report_number(session, report_number)
         if found is None or (lab_number and found.lab_number != lab_number):
             of_lab = f" for sample {lab_number}" if lab_number else ""
             raise NotFound(f"no certificate {report_number}{of_lab}")
         return found
-    found = await repository.latest_certificate_of(session, lab_number)
+    found = repository.latest_certificate_of(session, lab_number)
     if found is None:
         raise NotFound(f"no certificate has been issued for sample {lab_number}")
     return found
 
 
-async def stored_pdf(session: AsyncSession, report_number: str) -> CertificatePdf | None:
+def stored_pdf(session: Session, report_number: str) -> CertificatePdf | None:
     """The PDF stored for a certificate, if it was rendered."""
-    return await repository.pdf_of(session, report_number)
+    return repository.pdf_of(session, report_number)
 
 
-async def stored_pdf_hash(session: AsyncSession, report_number: str) -> str:
+def stored_pdf_hash(session: Session, report_number: str) -> str:
     """The hash of the PDF stored for a certificate; '' until rendered."""
-    return await repository.pdf_hash_of(session, report_number)
+    return repository.pdf_hash_of(session, report_number)
 
 
-async def store_pdf(session: AsyncSession, report_number: str, pdf: bytes) -> CertificatePdf:
+def store_pdf(session: Session, report_number: str, pdf: bytes) -> CertificatePdf:
     """Keeps the first rendering of a certificate; if one is already stored, returns that one.
 
     A certificate is served as the same bytes every time, even when two first requests raced."""
-    existing = await repository.pdf_of(session, report_number)
+    existing = repository.pdf_of(session, report_number)
     if existing is not None:
         return existing
-    if await repository.certificate_by_report_number(session, report_number) is None:
+    if repository.certificate_by_report_number(session, report_number) is None:
         raise NotFound(f"no certificate {report_number}")
     stored = CertificatePdf(
         report_number=report_number, pdf=pdf, pdf_hash=sha256_hex(pdf), rendered_at=utcnow()
     )
     session.add(stored)
-    await session.flush()
-    await audit.record(
+    session.flush()
+    audit.record(
         session,
         AuditEntry,
         AuditHead,

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from kernel.db import Database
 from kernel.proto_enums import enum_to_str, str_to_enum
 from kernel.settings import Settings
@@ -55,7 +57,10 @@ def approval_message(approval: Approval) -> review_pb2.Approval:
 
 
 class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
-    """Records signed review and approval decisions."""
+    """Records signed review and approval decisions.
+
+    Each call runs one synchronous unit of work (use case and proto conversion) in a worker
+    thread, so every ORM attribute is read inside the session's own thread."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
@@ -65,6 +70,23 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
         self, request: review_pb2.RecordReviewRequest, context: Any
     ) -> review_pb2.Review:
         """Records a reviewer's decision with its signature."""
+        return await self.db.write_call(self._record_review, request)
+
+    async def RecordApproval(
+        self, request: review_pb2.RecordApprovalRequest, context: Any
+    ) -> review_pb2.Approval:
+        """Records the approval of a sample's certificate with its signature."""
+        return await self.db.write_call(self._record_approval, request)
+
+    async def ListSignatures(
+        self, request: review_pb2.ListSignaturesRequest, context: Any
+    ) -> review_pb2.ListSignaturesResponse:
+        """Lists a sample's signatures, oldest first."""
+        return await self.db.read_call(self._list_signatures, request)
+
+    def _record_review(
+        self, session: Session, request: review_pb2.RecordReviewRequest
+    ) -> review_pb2.Review:
         asked = ReviewRequest(
             review_key=request.review_key,
             lab_number=request.lab_number,
@@ -76,14 +98,11 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
             reason=request.reason,
             signed_content=request.signed_content,
         )
-        async with self.db.write() as session:
-            review = await service.record_review(session, asked)
-            return review_message(review)
+        return review_message(service.record_review(session, asked))
 
-    async def RecordApproval(
-        self, request: review_pb2.RecordApprovalRequest, context: Any
+    def _record_approval(
+        self, session: Session, request: review_pb2.RecordApprovalRequest
     ) -> review_pb2.Approval:
-        """Records the approval of a sample's certificate with its signature."""
         asked = ApprovalRequest(
             lab_number=request.lab_number,
             approver=_signer(request.approver),
@@ -92,20 +111,15 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
             conclusion=enum_to_str(common_pb2.Conformity, request.conclusion),
             signed_content=request.signed_content,
         )
-        async with self.db.write() as session:
-            approval = await service.record_approval(
-                session,
-                asked,
-                allow_reviewer_as_approver=self.settings.allow_reviewer_as_approver,
-            )
-            return approval_message(approval)
+        approval = service.record_approval(
+            session, asked, allow_reviewer_as_approver=self.settings.allow_reviewer_as_approver
+        )
+        return approval_message(approval)
 
-    async def ListSignatures(
-        self, request: review_pb2.ListSignaturesRequest, context: Any
+    def _list_signatures(
+        self, session: Session, request: review_pb2.ListSignaturesRequest
     ) -> review_pb2.ListSignaturesResponse:
-        """Lists a sample's signatures, oldest first."""
-        async with self.db.read() as session:
-            signatures = await service.list_signatures(session, request.lab_number)
-            return review_pb2.ListSignaturesResponse(
-                signatures=[signature_message(s) for s in signatures]
-            )
+        signatures = service.list_signatures(session, request.lab_number)
+        return review_pb2.ListSignaturesResponse(
+            signatures=[signature_message(s) for s in signatures]
+        )

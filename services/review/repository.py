@@ -3,50 +3,49 @@
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from services.review.models import Approval, Review, Signature
 
 
-async def review_by_key(session: AsyncSession, review_key: str) -> Review | None:
+def review_by_key(session: Session, review_key: str) -> Review | None:
     """The review recorded under an idempotency key, with its signature."""
-    return await session.scalar(
+    return session.scalar(
         select(Review)
         .options(selectinload(Review.signature))
         .where(Review.review_key == review_key)
     )
 
 
-async def review_of_attempt(
-    session: AsyncSession, lab_number: str, test_id: str, attempt: int
+def review_of_attempt(
+    session: Session, lab_number: str, test_id: str, attempt: int
 ) -> Review | None:
     """The review of one attempt of one test, if any."""
-    return await session.scalar(
+    return session.scalar(
         select(Review).where(
             Review.lab_number == lab_number, Review.test_id == test_id, Review.attempt == attempt
         )
     )
 
 
-async def reviews_of_sample(session: AsyncSession, lab_number: str) -> Sequence[Review]:
+def reviews_of_sample(session: Session, lab_number: str) -> Sequence[Review]:
     """Every review of a sample's results."""
-    result = await session.scalars(select(Review).where(Review.lab_number == lab_number))
+    result = session.scalars(select(Review).where(Review.lab_number == lab_number))
     return result.all()
 
 
-async def approval_of(session: AsyncSession, lab_number: str) -> Approval | None:
+def approval_of(session: Session, lab_number: str) -> Approval | None:
     """The approval of a sample, with its signature, if any."""
-    return await session.scalar(
+    return session.scalar(
         select(Approval)
         .options(selectinload(Approval.signature))
         .where(Approval.lab_number == lab_number)
     )
 
 
-async def signatures_of_sample(session: AsyncSession, lab_number: str) -> Sequence[Signature]:
+def signatures_of_sample(session: Session, lab_number: str) -> Sequence[Signature]:
     """A sample's signatures, oldest first."""
-    result = await session.scalars(
+    result = session.scalars(
         select(Signature).where(Signature.lab_number == lab_number).order_by(Signature.seq)
     )
     return result.all()

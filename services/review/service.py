@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kernel import audit
 from kernel.errors import AlreadyExists, FailedPrecondition, InvalidArgument
@@ -46,8 +46,8 @@ def signature_view(signature: Signature) -> dict[str, str]:
     }
 
 
-async def _sign(
-    session: AsyncSession,
+def _sign(
+    session: Session,
     *,
     signer: Signer,
     meaning: Meaning,
@@ -70,8 +70,8 @@ async def _sign(
         lab_number=lab_number,
     )
     session.add(signature)
-    await session.flush()
-    await audit.record(
+    session.flush()
+    audit.record(
         session,
         AuditEntry,
         AuditHead,
@@ -85,10 +85,10 @@ async def _sign(
     return signature
 
 
-async def record_review(session: AsyncSession, request: ReviewRequest) -> Review:
+def record_review(session: Session, request: ReviewRequest) -> Review:
     """Records a reviewer's signed decision on one result; idempotent on review_key."""
     validate_review(request)
-    existing = await repository.review_by_key(session, request.review_key)
+    existing = repository.review_by_key(session, request.review_key)
     if existing is not None:
         if not review_matches(
             request,
@@ -105,7 +105,7 @@ async def record_review(session: AsyncSession, request: ReviewRequest) -> Review
             )
         return existing
     check_reviewer(analyst=request.analyst, reviewer=request.reviewer.username)
-    earlier = await repository.review_of_attempt(
+    earlier = repository.review_of_attempt(
         session, request.lab_number, request.test_id, request.attempt
     )
     if earlier is not None:
@@ -114,7 +114,7 @@ async def record_review(session: AsyncSession, request: ReviewRequest) -> Review
             f"attempt {request.attempt} of test {request.test_id} was already reviewed"
             f" ({decision} by {earlier.reviewer}); a new result must be entered first"
         )
-    signature = await _sign(
+    signature = _sign(
         session,
         signer=request.reviewer,
         meaning=Meaning.REVIEWED,
@@ -137,8 +137,8 @@ async def record_review(session: AsyncSession, request: ReviewRequest) -> Review
         created_at=signature.signed_at,
     )
     session.add(review)
-    await session.flush()
-    await audit.record(
+    session.flush()
+    audit.record(
         session,
         AuditEntry,
         AuditHead,
@@ -161,12 +161,12 @@ async def record_review(session: AsyncSession, request: ReviewRequest) -> Review
     return review
 
 
-async def record_approval(
-    session: AsyncSession, request: ApprovalRequest, *, allow_reviewer_as_approver: bool
+def record_approval(
+    session: Session, request: ApprovalRequest, *, allow_reviewer_as_approver: bool
 ) -> Approval:
     """Records the signed approval of a sample's certificate; idempotent on lab_number."""
     conclusion = validate_approval(request)
-    existing = await repository.approval_of(session, request.lab_number)
+    existing = repository.approval_of(session, request.lab_number)
     if existing is not None:
         if same_person(existing.approver, request.approver.username):
             return existing
@@ -176,7 +176,7 @@ async def record_approval(
             f" at {to_rfc3339(existing.signature.signed_at)}"
         )
     # The reviews this service recorded count too, whatever the caller remembered to send.
-    recorded = await repository.reviews_of_sample(session, request.lab_number)
+    recorded = repository.reviews_of_sample(session, request.lab_number)
     analysts = [*request.analysts, *(r.analyst for r in recorded)]
     reviewers = [*request.reviewers, *(r.reviewer for r in recorded)]
     check_approver(
@@ -185,7 +185,7 @@ async def record_approval(
         reviewers=reviewers,
         allow_reviewer_as_approver=allow_reviewer_as_approver,
     )
-    signature = await _sign(
+    signature = _sign(
         session,
         signer=request.approver,
         meaning=Meaning.APPROVED,
@@ -204,8 +204,8 @@ async def record_approval(
         created_at=signature.signed_at,
     )
     session.add(approval)
-    await session.flush()
-    await audit.record(
+    session.flush()
+    audit.record(
         session,
         AuditEntry,
         AuditHead,
@@ -225,8 +225,8 @@ async def record_approval(
     return approval
 
 
-async def list_signatures(session: AsyncSession, lab_number: str) -> Sequence[Signature]:
+def list_signatures(session: Session, lab_number: str) -> Sequence[Signature]:
     """A sample's signatures, oldest first (empty when it has none)."""
     if not lab_number.strip():
         raise InvalidArgument("lab_number is required: the sample whose signatures to list")
-    return await repository.signatures_of_sample(session, lab_number)
+    return repository.signatures_of_sample(session, lab_number)

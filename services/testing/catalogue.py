@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kernel import audit
 from kernel.errors import InvalidArgument, NotFound
@@ -29,8 +29,8 @@ class ProductView:
     specification: Specification
 
 
-async def write_audit(
-    session: AsyncSession,
+def write_audit(
+    session: Session,
     who: audit.Who,
     action: str,
     entity_type: str,
@@ -41,7 +41,7 @@ async def write_audit(
     reason: str = "",
 ) -> None:
     """Appends an entry to the testing service's audit chain, in the caller's transaction."""
-    await audit.record(
+    audit.record(
         session,
         AuditEntry,
         AuditHead,
@@ -96,22 +96,20 @@ def spec_columns(spec: SpecTest) -> dict[str, Any]:
     }
 
 
-async def get_product(session: AsyncSession, code: str) -> ProductView:
+def get_product(session: Session, code: str) -> ProductView:
     """A product with its current specification."""
-    product = await repository.get_product(session, code.strip())
+    product = repository.get_product(session, code.strip())
     if product is None:
         raise NotFound(f"unknown product '{code}'")
-    spec = await repository.get_specification(
-        session, product.specification_id, product.current_version
-    )
+    spec = repository.get_specification(session, product.specification_id, product.current_version)
     assert spec is not None, "a product always points to an existing specification version"
     return ProductView(product, spec)
 
 
-async def list_products(session: AsyncSession) -> list[ProductView]:
+def list_products(session: Session) -> list[ProductView]:
     """Every product of the catalogue with its current specification, by name."""
-    products = await repository.list_products(session)
-    specs = await repository.current_specifications(session, products)
+    products = repository.list_products(session)
+    specs = repository.current_specifications(session, products)
     return [ProductView(p, specs[p.code]) for p in products]
 
 
@@ -128,8 +126,8 @@ def _spec_content(source: str, reference: str, tests: Sequence[SpecTest]) -> dic
     return {"source": source, "reference": reference, "tests": [asdict(t) for t in tests]}
 
 
-async def ensure_product(
-    session: AsyncSession, definition: domain.ProductDefinition, who: audit.Who
+def ensure_product(
+    session: Session, definition: domain.ProductDefinition, who: audit.Who
 ) -> ProductView:
     """Makes the catalogue hold this product and specification: creates it, or adds a specification
     version when the content differs from the one in force. Unchanged content changes nothing."""
@@ -138,7 +136,7 @@ async def ensure_product(
         raise InvalidArgument("; ".join(problems))
     now = utcnow()
     wanted = _spec_content(definition.source, definition.reference, definition.tests)
-    product = await repository.get_product(session, definition.code)
+    product = repository.get_product(session, definition.code)
     if product is None:
         product = Product(
             code=definition.code,
@@ -148,8 +146,8 @@ async def ensure_product(
             **_product_fields(definition),
         )
         session.add(product)
-        await session.flush()
-        await write_audit(
+        session.flush()
+        write_audit(
             session,
             who,
             "product_created",
@@ -163,7 +161,7 @@ async def ensure_product(
         if old_fields != _product_fields(definition):
             for key, value in _product_fields(definition).items():
                 setattr(product, key, value)
-            await write_audit(
+            write_audit(
                 session,
                 who,
                 "product_changed",
@@ -172,7 +170,7 @@ async def ensure_product(
                 old=old_fields,
                 new=_product_fields(definition),
             )
-        current = await repository.get_specification(
+        current = repository.get_specification(
             session, product.specification_id, product.current_version
         )
     if current is not None:
@@ -196,8 +194,8 @@ async def ensure_product(
     )
     session.add(spec)
     product.current_version = version
-    await session.flush()
-    await write_audit(
+    session.flush()
+    write_audit(
         session,
         who,
         "specification_version_created",

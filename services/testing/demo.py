@@ -1,7 +1,7 @@
 """The demo catalogue of the embedded default: a few products with specifications written after
 their monographs. Codes are stable: tests and the demo walkthrough refer to them."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kernel.audit import SYSTEM
 from services.testing import catalogue
@@ -306,7 +306,7 @@ PRODUCTS: tuple[ProductDefinition, ...] = (
 )
 
 
-async def seed(session: AsyncSession) -> None:
+def seed(session: Session) -> None:
     """Puts the demo products in the catalogue; run again, it changes nothing."""
     for definition in PRODUCTS:
-        await catalogue.ensure_product(session, definition, SYSTEM)
+        catalogue.ensure_product(session, definition, SYSTEM)

@@ -1,11 +1,14 @@
-"""The TestingService servicer: protobuf in, use case in one transaction, protobuf out."""
+"""The TestingService servicer: protobuf in, use case in one transaction, protobuf out.
 
-from collections.abc import Awaitable, Callable
+Each RPC's unit of work (the use case and the conversion to protobuf, so that every ORM attribute
+is read inside the session) is a plain function run in a worker thread by the Database."""
+
+from collections.abc import Callable
 from typing import TypeVar
 
 import grpc
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kernel.audit import Who
 from kernel.db import Database
@@ -19,8 +22,8 @@ from services.testing.catalogue import ProductView, spec_of
 from services.testing.domain import SpecTest
 from services.testing.models import PlannedTest, Result, TestPlan
 
-T = TypeVar("T")
-R = TypeVar("R")
+Req = TypeVar("Req")
+Resp = TypeVar("Resp")
 
 
 def who_of(actor: common_pb2.Actor) -> Who:
@@ -138,123 +141,142 @@ def _statuses(numbers: list[int]) -> list[str]:
     return names
 
 
+# ---- units of work: (session, request) -> response, run in the session's thread -----------------
+
+
+def _get_product(session: Session, request: testing_pb2.GetProductRequest) -> testing_pb2.Product:
+    return product_message(catalogue.get_product(session, request.code))
+
+
+def _list_products(
+    session: Session, request: testing_pb2.ListProductsRequest
+) -> testing_pb2.ListProductsResponse:
+    views = catalogue.list_products(session)
+    return testing_pb2.ListProductsResponse(products=[product_message(v) for v in views])
+
+
+def _create_test_plan(
+    session: Session, request: testing_pb2.CreateTestPlanRequest
+) -> testing_pb2.TestPlan:
+    plan = service.create_test_plan(
+        session, request.lab_number, request.product_code, who_of(request.actor)
+    )
+    return plan_message(plan)
+
+
+def _get_test_plan(
+    session: Session, request: testing_pb2.GetTestPlanRequest
+) -> testing_pb2.TestPlan:
+    return plan_message(service.get_test_plan(session, request.lab_number))
+
+
+def _get_test(session: Session, request: testing_pb2.GetTestRequest) -> testing_pb2.Test:
+    return lab_test_message(service.get_test(session, request.test_id))
+
+
+def _list_tests(
+    session: Session, request: testing_pb2.ListTestsRequest
+) -> testing_pb2.ListTestsResponse:
+    tests, total = service.list_tests(
+        session,
+        analyst=request.analyst,
+        statuses=_statuses(list(request.statuses)),
+        lab_number=request.lab_number,
+        page_size=request.page_size,
+        offset=request.offset,
+    )
+    return testing_pb2.ListTestsResponse(tests=[lab_test_message(t) for t in tests], total=total)
+
+
+def _assign_test(session: Session, request: testing_pb2.AssignTestRequest) -> testing_pb2.Test:
+    test = service.assign_test(session, request.test_id, request.analyst, who_of(request.actor))
+    return lab_test_message(test)
+
+
+def _submit_result(session: Session, request: testing_pb2.SubmitResultRequest) -> testing_pb2.Test:
+    test = service.submit_result(
+        session,
+        request.test_id,
+        list(request.values),
+        request.remarks,
+        who_of(request.actor),
+        request.submission_key,
+    )
+    return lab_test_message(test)
+
+
+def _record_review_outcome(
+    session: Session, request: testing_pb2.RecordReviewOutcomeRequest
+) -> testing_pb2.Test:
+    test = service.record_review_outcome(
+        session,
+        request.test_id,
+        request.accepted,
+        request.reason,
+        who_of(request.actor),
+        request.review_key,
+    )
+    return lab_test_message(test)
+
+
 class TestingServicer(testing_pb2_grpc.TestingServiceServicer):
-    """Each call runs its use case in one transaction that this edge opens and commits."""
+    """Each call runs its unit of work in one transaction that this edge opens and commits."""
 
     __test__ = False  # not a pytest class
 
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def _read(
-        self, use_case: Callable[[AsyncSession], Awaitable[T]], convert: Callable[[T], R]
-    ) -> R:
-        async with self._db.read() as session:
-            return convert(await use_case(session))
-
-    async def _write(
-        self, use_case: Callable[[AsyncSession], Awaitable[T]], convert: Callable[[T], R]
-    ) -> R:
+    async def _write(self, unit: Callable[[Session, Req], Resp], request: Req) -> Resp:
         # Two first-time callers racing on the same key (or on the audit chain's first row) make
-        # one insert fail; run again, the use case sees the winner's rows and answers as a repeat.
+        # one insert fail; run again in a new transaction: the use case sees the winner's rows
+        # and answers as a repeat.
         try:
-            async with self._db.write() as session:
-                return convert(await use_case(session))
+            return await self._db.write_call(unit, request)
         except IntegrityError:
-            async with self._db.write() as session:
-                return convert(await use_case(session))
+            return await self._db.write_call(unit, request)
 
     async def GetProduct(
         self, request: testing_pb2.GetProductRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.Product:
-        return await self._read(lambda s: catalogue.get_product(s, request.code), product_message)
+        return await self._db.read_call(_get_product, request)
 
     async def ListProducts(
         self, request: testing_pb2.ListProductsRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.ListProductsResponse:
-        return await self._read(
-            catalogue.list_products,
-            lambda views: testing_pb2.ListProductsResponse(
-                products=[product_message(v) for v in views]
-            ),
-        )
+        return await self._db.read_call(_list_products, request)
 
     async def CreateTestPlan(
         self, request: testing_pb2.CreateTestPlanRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.TestPlan:
-        return await self._write(
-            lambda s: service.create_test_plan(
-                s, request.lab_number, request.product_code, who_of(request.actor)
-            ),
-            plan_message,
-        )
+        return await self._write(_create_test_plan, request)
 
     async def GetTestPlan(
         self, request: testing_pb2.GetTestPlanRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.TestPlan:
-        return await self._read(
-            lambda s: service.get_test_plan(s, request.lab_number), plan_message
-        )
+        return await self._db.read_call(_get_test_plan, request)
 
     async def GetTest(
         self, request: testing_pb2.GetTestRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.Test:
-        return await self._read(lambda s: service.get_test(s, request.test_id), lab_test_message)
+        return await self._db.read_call(_get_test, request)
 
     async def ListTests(
         self, request: testing_pb2.ListTestsRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.ListTestsResponse:
-        statuses = _statuses(list(request.statuses))
-        return await self._read(
-            lambda s: service.list_tests(
-                s,
-                analyst=request.analyst,
-                statuses=statuses,
-                lab_number=request.lab_number,
-                page_size=request.page_size,
-                offset=request.offset,
-            ),
-            lambda page: testing_pb2.ListTestsResponse(
-                tests=[lab_test_message(t) for t in page[0]], total=page[1]
-            ),
-        )
+        return await self._db.read_call(_list_tests, request)
 
     async def AssignTest(
         self, request: testing_pb2.AssignTestRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.Test:
-        return await self._write(
-            lambda s: service.assign_test(
-                s, request.test_id, request.analyst, who_of(request.actor)
-            ),
-            lab_test_message,
-        )
+        return await self._write(_assign_test, request)
 
     async def SubmitResult(
         self, request: testing_pb2.SubmitResultRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.Test:
-        return await self._write(
-            lambda s: service.submit_result(
-                s,
-                request.test_id,
-                list(request.values),
-                request.remarks,
-                who_of(request.actor),
-                request.submission_key,
-            ),
-            lab_test_message,
-        )
+        return await self._write(_submit_result, request)
 
     async def RecordReviewOutcome(
         self, request: testing_pb2.RecordReviewOutcomeRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.Test:
-        return await self._write(
-            lambda s: service.record_review_outcome(
-                s,
-                request.test_id,
-                request.accepted,
-                request.reason,
-                who_of(request.actor),
-                request.review_key,
-            ),
-            lab_test_message,
-        )
+        return await self._write(_record_review_outcome, request)

@@ -29,8 +29,7 @@ async def setup(db: Database, settings: Settings) -> None:
     """Brings the schema to the newest revision, then seeds the demo catalogue if asked (idempotent)."""
     await asyncio.to_thread(migrations.upgrade, "testing", db.url)
     if settings.demo:
-        async with db.write() as session:
-            await demo.seed(session)
+        await db.write_call(demo.seed)
 
 
 async def run(settings: Settings) -> None:

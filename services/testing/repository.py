@@ -3,8 +3,7 @@
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from services.testing.models import (
     PlannedTest,
@@ -14,18 +13,18 @@ from services.testing.models import (
 )
 
 
-async def get_product(session: AsyncSession, code: str) -> Product | None:
+def get_product(session: Session, code: str) -> Product | None:
     """The product with that catalogue code."""
-    return await session.get(Product, code)
+    return session.get(Product, code)
 
 
-async def list_products(session: AsyncSession) -> Sequence[Product]:
+def list_products(session: Session) -> Sequence[Product]:
     """Every product, by name."""
-    return (await session.scalars(select(Product).order_by(Product.name, Product.code))).all()
+    return session.scalars(select(Product).order_by(Product.name, Product.code)).all()
 
 
-async def get_specification(
-    session: AsyncSession, specification_id: str, version: int
+def get_specification(
+    session: Session, specification_id: str, version: int
 ) -> Specification | None:
     """One version of a specification, with its tests."""
     query = (
@@ -34,11 +33,11 @@ async def get_specification(
         .where(Specification.version == version)
         .options(selectinload(Specification.tests))
     )
-    return await session.scalar(query)
+    return session.scalar(query)
 
 
-async def current_specifications(
-    session: AsyncSession, products: Sequence[Product]
+def current_specifications(
+    session: Session, products: Sequence[Product]
 ) -> dict[str, Specification]:
     """The specification in force of each product, by product code, in one query."""
     if not products:
@@ -51,25 +50,23 @@ async def current_specifications(
     )
     found = {
         spec.product_code: spec
-        for spec in await session.scalars(query)
+        for spec in session.scalars(query)
         if (spec.specification_id, spec.version) in wanted
     }
     return found
 
 
-async def get_plan(session: AsyncSession, lab_number: str) -> TestPlan | None:
+def get_plan(session: Session, lab_number: str) -> TestPlan | None:
     """A sample's test plan with its tests and their results."""
     query = (
         select(TestPlan)
         .where(TestPlan.lab_number == lab_number)
         .options(selectinload(TestPlan.tests).selectinload(PlannedTest.results))
     )
-    return await session.scalar(query)
+    return session.scalar(query)
 
 
-async def get_test(
-    session: AsyncSession, test_id: str, *, for_update: bool = False
-) -> PlannedTest | None:
+def get_test(session: Session, test_id: str, *, for_update: bool = False) -> PlannedTest | None:
     """One test with its results; `for_update` locks its row until the transaction ends."""
     query = (
         select(PlannedTest)
@@ -78,11 +75,11 @@ async def get_test(
     )
     if for_update:
         query = query.with_for_update()
-    return await session.scalar(query)
+    return session.scalar(query)
 
 
-async def list_tests(
-    session: AsyncSession,
+def list_tests(
+    session: Session,
     *,
     analyst: str = "",
     statuses: Sequence[str] = (),
@@ -98,7 +95,7 @@ async def list_tests(
         where.append(PlannedTest.status.in_(statuses))
     if lab_number:
         where.append(PlannedTest.lab_number == lab_number)
-    total = await session.scalar(select(func.count()).select_from(PlannedTest).where(*where))
+    total = session.scalar(select(func.count()).select_from(PlannedTest).where(*where))
     query = (
         select(PlannedTest)
         .where(*where)
@@ -107,4 +104,4 @@ async def list_tests(
         .offset(offset)
         .options(selectinload(PlannedTest.results))
     )
-    return (await session.scalars(query)).all(), total or 0
+    return session.scalars(query).all(), total or 0

@@ -5,7 +5,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kernel import audit
 from kernel.errors import AlreadyExists, InvalidArgument, NotFound
@@ -38,8 +38,8 @@ def _require_key(name: str, key: str) -> str:
 # ---- test plans --------------------------------------------------------------------------------
 
 
-async def create_test_plan(
-    session: AsyncSession, lab_number: str, product_code: str, who: audit.Who
+def create_test_plan(
+    session: Session, lab_number: str, product_code: str, who: audit.Who
 ) -> TestPlan:
     """Plans a sample's tests from its product's current specification; a repeat returns the plan."""
     lab_number, product_code = lab_number.strip(), product_code.strip()
@@ -50,7 +50,7 @@ async def create_test_plan(
     if not product_code:
         raise InvalidArgument("product_code is required")
     _require_actor(who)
-    existing = await repository.get_plan(session, lab_number)
+    existing = repository.get_plan(session, lab_number)
     if existing is not None:
         if existing.product_code != product_code:
             raise AlreadyExists(
@@ -58,7 +58,7 @@ async def create_test_plan(
                 f"'{existing.product_code}', not '{product_code}'"
             )
         return existing
-    view = await catalogue.get_product(session, product_code)
+    view = catalogue.get_product(session, product_code)
     spec, now = view.specification, utcnow()
     plan = TestPlan(
         lab_number=lab_number,
@@ -87,8 +87,8 @@ async def create_test_plan(
         ],
     )
     session.add(plan)
-    await session.flush()
-    await write_audit(
+    session.flush()
+    write_audit(
         session,
         who,
         "test_plan_created",
@@ -101,7 +101,7 @@ async def create_test_plan(
         },
     )
     for test in plan.tests:
-        await write_audit(
+        write_audit(
             session,
             who,
             "test_planned",
@@ -112,30 +112,28 @@ async def create_test_plan(
     return plan
 
 
-async def get_test_plan(session: AsyncSession, lab_number: str) -> TestPlan:
+def get_test_plan(session: Session, lab_number: str) -> TestPlan:
     """A sample's test plan."""
-    plan = await repository.get_plan(session, lab_number.strip())
+    plan = repository.get_plan(session, lab_number.strip())
     if plan is None:
         raise NotFound(f"sample '{lab_number}' has no test plan")
     return plan
 
 
-async def _get_test(
-    session: AsyncSession, test_id: str, *, for_update: bool = False
-) -> PlannedTest:
-    test = await repository.get_test(session, test_id.strip(), for_update=for_update)
+def _get_test(session: Session, test_id: str, *, for_update: bool = False) -> PlannedTest:
+    test = repository.get_test(session, test_id.strip(), for_update=for_update)
     if test is None:
         raise NotFound(f"unknown test '{test_id}'")
     return test
 
 
-async def get_test(session: AsyncSession, test_id: str) -> PlannedTest:
+def get_test(session: Session, test_id: str) -> PlannedTest:
     """One test with every result."""
-    return await _get_test(session, test_id)
+    return _get_test(session, test_id)
 
 
-async def list_tests(
-    session: AsyncSession,
+def list_tests(
+    session: Session,
     *,
     analyst: str = "",
     statuses: Sequence[str] = (),
@@ -152,7 +150,7 @@ async def list_tests(
     for status in statuses:
         if status not in TestStatus.__members__.values():
             raise InvalidArgument(f"statuses: unknown test status {status!r}")
-    return await repository.list_tests(
+    return repository.list_tests(
         session,
         analyst=analyst.strip(),
         statuses=list(statuses),
@@ -165,15 +163,13 @@ async def list_tests(
 # ---- assignment, results, review ---------------------------------------------------------------
 
 
-async def assign_test(
-    session: AsyncSession, test_id: str, analyst: str, who: audit.Who
-) -> PlannedTest:
+def assign_test(session: Session, test_id: str, analyst: str, who: audit.Who) -> PlannedTest:
     """Assigns a test to an analyst, or reassigns it before a result; the same analyst again is a no-op."""
     analyst = analyst.strip()
     if not analyst:
         raise InvalidArgument("analyst is required")
     _require_actor(who)
-    test = await _get_test(session, test_id, for_update=True)
+    test = _get_test(session, test_id, for_update=True)
     status = TestStatus(test.status)
     if status is TestStatus.ASSIGNED and test.analyst == analyst:
         return test
@@ -184,9 +180,9 @@ async def assign_test(
     test.assigned_by_full_name = who.full_name
     test.assigned_by_role = who.role
     test.assigned_at = utcnow()
-    await session.flush()
+    session.flush()
     action = "test_assigned" if status is TestStatus.PENDING else "test_reassigned"
-    await write_audit(
+    write_audit(
         session,
         who,
         action,
@@ -198,8 +194,8 @@ async def assign_test(
     return test
 
 
-async def submit_result(
-    session: AsyncSession,
+def submit_result(
+    session: Session,
     test_id: str,
     values: Sequence[str],
     remarks: str,
@@ -210,7 +206,7 @@ async def submit_result(
     from them; a repeat of the same submission key returns the test unchanged."""
     key = _require_key("submission_key", submission_key)
     _require_actor(who)
-    test = await _get_test(session, test_id, for_update=True)
+    test = _get_test(session, test_id, for_update=True)
     if any(r.submission_key == key for r in test.results):
         return test
     domain.check_submittable(test.test_id, TestStatus(test.status), test.analyst, who.username)
@@ -240,8 +236,8 @@ async def submit_result(
     )
     test.results.append(result)
     old_status, test.status = test.status, TestStatus.SUBMITTED
-    await session.flush()
-    await write_audit(
+    session.flush()
+    write_audit(
         session,
         who,
         "result_submitted",
@@ -262,8 +258,8 @@ async def submit_result(
     return test
 
 
-async def record_review_outcome(
-    session: AsyncSession,
+def record_review_outcome(
+    session: Session,
     test_id: str,
     accepted: bool,
     reason: str,
@@ -275,7 +271,7 @@ async def record_review_outcome(
     key = _require_key("review_key", review_key)
     _require_actor(who)
     reason = reason.strip()
-    test = await _get_test(session, test_id, for_update=True)
+    test = _get_test(session, test_id, for_update=True)
     if any(r.review_key == key for r in test.results):
         return test
     if not accepted and not reason:
@@ -293,8 +289,8 @@ async def record_review_outcome(
     current.reviewed_by_role = who.role
     current.reviewed_at = utcnow()
     current.review_key = key
-    await session.flush()
-    await write_audit(
+    session.flush()
+    write_audit(
         session,
         who,
         f"result_{outcome}",

@@ -168,11 +168,9 @@ async def test_refusals_of_the_workflow_keep_their_status_and_message(stack: Sta
     assert appearance["status"] == "submitted"
     db = Database(stack.settings.database_url("gateway"))
     try:
-        async with db.read() as session:
-            refused = (
-                await session.scalars(
-                    select(AuditEntry).where(AuditEntry.action == "signature_refused")
-                )
+        with db.read() as session:
+            refused = session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "signature_refused")
             ).all()
     finally:
         await db.dispose()
@@ -187,9 +185,13 @@ async def test_refusals_of_the_workflow_keep_their_status_and_message(stack: Sta
     )
     assert sent_back["status"] == "assigned"
     assert sent_back["result"]["review_outcome"] == "sent_back"
-    assert (await stack.ok(stack.get("reviewer", f"/api/v1/samples/{lab}")))[
-        "status"
-    ] == "in_testing"
+    in_testing = await stack.ok(stack.get("reviewer", f"/api/v1/samples/{lab}"))
+    assert in_testing["status"] == "in_testing"
+    # A step's answer still shows the signatures already given (the send-back was signed).
+    held = await stack.ok(
+        stack.post("quality", f"/api/v1/samples/{lab}/hold", {"reason": "awaiting photograph"})
+    )
+    assert held["signatures"] and held["signatures"] == in_testing["signatures"]
 
 
 async def test_hold_resume_and_cancel_then_nothing_more(stack: Stack) -> None:

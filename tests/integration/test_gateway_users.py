@@ -14,7 +14,7 @@ from kernel.db import Database, sync_url
 from kernel.errors import AlreadyExists, InvalidArgument, NotFound
 from kernel.settings import Settings
 from services.gateway import main, service
-from services.gateway.auth import hash_password, issue_token, verify_password
+from services.gateway.auth import hash_password_blocking, issue_token, verify_password
 from services.gateway.domain import DEMO_PASSWORD, Role
 from services.gateway.models import AuditEntry, Base
 from services.gateway.problems import SignatureRefused, Unauthenticated
@@ -44,10 +44,10 @@ def test_migrations_produce_exactly_the_models_schema(database_url: str) -> None
 
 async def test_demo_users_are_seeded_once_with_the_demo_password(db: Database) -> None:
     await main.setup(db, Settings(demo=True))  # a restart seeds nothing twice
-    async with db.read() as session:
-        users = {user.username: user for user in await service.list_users(session)}
-        entries = (await session.scalars(select(AuditEntry))).all()
-        check = await verify_chain(session, AuditEntry)
+    with db.read() as session:
+        users = {user.username: user for user in service.list_users(session)}
+        entries = session.scalars(select(AuditEntry)).all()
+        check = verify_chain(session, AuditEntry)
     assert len(users) == 8
     assert users["reviewer"].full_name == "Nadia Berrada"
     assert users["reviewer"].role_names == ["analyst", "reviewer"]
@@ -61,31 +61,44 @@ async def test_production_seeds_no_one(database_url: str) -> None:
     database = Database(database_url)
     try:
         await main.setup(database, Settings(demo=False))
-        async with database.read() as session:
-            assert list(await service.list_users(session)) == []
+        with database.read() as session:
+            assert list(service.list_users(session)) == []
     finally:
         await database.dispose()
 
 
-async def test_users_are_listed_by_role(db: Database) -> None:
-    async with db.read() as session:
-        analysts = await service.list_users(session, role=Role.ANALYST, active_only=True)
+def test_users_are_listed_by_role(db: Database) -> None:
+    with db.read() as session:
+        analysts = service.list_users(session, role=Role.ANALYST, active_only=True)
     assert [u.username for u in analysts] == ["analyst", "analyst2", "reviewer"]
 
 
-async def test_changing_a_user_is_audited_with_old_and_new_values(db: Database) -> None:
-    async with db.write() as session:
-        await service.create_user(
+async def test_an_account_carries_what_signing_in_and_signing_need(db: Database) -> None:
+    reviewer = await db.read_call(service.find_account, "reviewer")
+    assert reviewer is not None
+    assert (reviewer.username, reviewer.full_name, reviewer.active) == (
+        "reviewer",
+        "Nadia Berrada",
+        True,
+    )
+    assert reviewer.roles == ["analyst", "reviewer"]
+    assert await verify_password(reviewer.password_hash, DEMO_PASSWORD)
+    assert await db.read_call(service.find_account, "nobody") is None
+
+
+def test_changing_a_user_is_audited_with_old_and_new_values(db: Database) -> None:
+    with db.write() as session:
+        service.create_user(
             session,
             who=ADMIN,
             username="analyst3",
             full_name="Omar Lahlou",
-            password_hash=await hash_password("first password"),
+            password_hash=hash_password_blocking("first password"),
             roles=[Role.ANALYST],
             reason="new hire",
         )
-    async with db.write() as session:
-        changed = await service.update_user(
+    with db.write() as session:
+        changed = service.update_user(
             session,
             who=ADMIN,
             username="analyst3",
@@ -93,28 +106,24 @@ async def test_changing_a_user_is_audited_with_old_and_new_values(db: Database) 
             roles=[Role.REVIEWER, Role.ANALYST],
         )
         assert changed.role_names == ["analyst", "reviewer"]
-    async with db.write() as session:  # the same change again changes nothing
-        await service.update_user(
+    with db.write() as session:  # the same change again changes nothing
+        service.update_user(
             session,
             who=ADMIN,
             username="analyst3",
             reason="again",
             roles=[Role.ANALYST, Role.REVIEWER],
         )
-    async with db.write() as session:
-        await service.update_user(
+    with db.write() as session:
+        service.update_user(
             session, who=ADMIN, username="analyst3", reason="left the lab", active=False
         )
-    async with db.read() as session:
-        entries = (
-            await session.scalars(
-                select(AuditEntry)
-                .where(AuditEntry.entity_id == "analyst3")
-                .order_by(AuditEntry.seq)
-            )
+    with db.read() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_id == "analyst3").order_by(AuditEntry.seq)
         ).all()
-        user = await service.find_user(session, "analyst3")
-        check = await verify_chain(session, AuditEntry)
+        user = service.find_user(session, "analyst3")
+        check = verify_chain(session, AuditEntry)
     assert [(e.action, e.reason) for e in entries] == [
         ("user_created", "new hire"),
         ("user_changed", "promoted to section head"),
@@ -128,10 +137,10 @@ async def test_changing_a_user_is_audited_with_old_and_new_values(db: Database) 
     assert check.broken_at is None
 
 
-async def test_user_changes_are_refused_when_they_make_no_sense(db: Database) -> None:
-    async with db.write() as session:
+def test_user_changes_are_refused_when_they_make_no_sense(db: Database) -> None:
+    with db.write() as session:
         with pytest.raises(AlreadyExists):
-            await service.create_user(
+            service.create_user(
                 session,
                 who=ADMIN,
                 username="analyst",
@@ -139,14 +148,12 @@ async def test_user_changes_are_refused_when_they_make_no_sense(db: Database) ->
                 password_hash="h",
                 roles=[Role.ANALYST],
             )
-    async with db.write() as session:
+    with db.write() as session:
         with pytest.raises(InvalidArgument):
-            await service.update_user(session, who=ADMIN, username="analyst", reason="r", roles=[])
-    async with db.write() as session:
+            service.update_user(session, who=ADMIN, username="analyst", reason="r", roles=[])
+    with db.write() as session:
         with pytest.raises(NotFound):
-            await service.update_user(
-                session, who=ADMIN, username="ghost", reason="r", active=False
-            )
+            service.update_user(session, who=ADMIN, username="ghost", reason="r", active=False)
 
 
 async def test_signer_is_reauthenticated_and_a_wrong_password_is_recorded(db: Database) -> None:
@@ -164,11 +171,9 @@ async def test_signer_is_reauthenticated_and_a_wrong_password_is_recorded(db: Da
     await confirm_signer(db, sessions, identity, DEMO_PASSWORD, **sign)
     with pytest.raises(SignatureRefused):
         await confirm_signer(db, sessions, identity, "not-my-password", **sign)
-    async with db.read() as session:
-        refused = (
-            await session.scalars(
-                select(AuditEntry).where(AuditEntry.action == "signature_refused")
-            )
+    with db.read() as session:
+        refused = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "signature_refused")
         ).all()
     assert [(e.username, e.role, e.entity_id) for e in refused] == [
         ("reviewer", "reviewer", "reviewer")
@@ -184,10 +189,8 @@ async def test_a_deactivated_signer_cannot_sign(db: Database) -> None:
         roles=["approver"],
         ttl=timedelta(hours=1),
     )
-    async with db.write() as session:
-        await service.update_user(
-            session, who=ADMIN, username="approver", reason="left", active=False
-        )
+    with db.write() as session:
+        service.update_user(session, who=ADMIN, username="approver", reason="left", active=False)
     with pytest.raises(Unauthenticated):
         await confirm_signer(
             db,

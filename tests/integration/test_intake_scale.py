@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
 
 from kernel.lifecycle import SampleStatus
 from kernel.timefmt import utcnow
@@ -58,32 +59,39 @@ def sample_row(i: int, now: Any) -> dict[str, Any]:
     }
 
 
+def load(session: Session, now: Any) -> None:
+    """One request holding SAMPLES samples, inserted in bulk."""
+    session.execute(
+        insert(Request),
+        [
+            {
+                "request_id": "REQ-2026-00001",
+                "request_key": "bulk",
+                "purpose": Purpose.REGISTRATION,
+                "priority": Priority.ROUTINE,
+                "requester": "user0",
+                "requester_organisation": "",
+                "external_reference": "",
+                "created_by_username": "user0",
+                "created_by_full_name": "",
+                "created_by_role": "",
+                "created_at": now,
+            }
+        ],
+    )
+    session.execute(insert(Sample), [sample_row(i, now) for i in range(SAMPLES)])
+
+
+def analyze(session: Session) -> None:
+    """Refreshes PostgreSQL's statistics of the freshly loaded table."""
+    session.execute(text("ANALYZE samples"))
+
+
 async def test_list_samples_is_fast_with_100_000_samples(database_url: str) -> None:
     async with intake_service(database_url) as (stub, db):
-        now = utcnow()
-        async with db.write() as session:
-            await session.execute(
-                insert(Request),
-                [
-                    {
-                        "request_id": "REQ-2026-00001",
-                        "request_key": "bulk",
-                        "purpose": Purpose.REGISTRATION,
-                        "priority": Priority.ROUTINE,
-                        "requester": "user0",
-                        "requester_organisation": "",
-                        "external_reference": "",
-                        "created_by_username": "user0",
-                        "created_by_full_name": "",
-                        "created_by_role": "",
-                        "created_at": now,
-                    }
-                ],
-            )
-            await session.execute(insert(Sample), [sample_row(i, now) for i in range(SAMPLES)])
+        await db.write_call(load, utcnow())
         if "postgresql" in database_url:
-            async with db.write() as session:
-                await session.execute(text("ANALYZE samples"))
+            await db.write_call(analyze)
 
         s = common_pb2
         cases: list[tuple[dict[str, Any], int]] = [

@@ -119,8 +119,7 @@ async def refused(call: object, code: grpc.StatusCode) -> str:
 
 async def assert_chain_verifies(db: Database, entries: int) -> None:
     """The audit chain holds `entries` entries and every link and hash is intact."""
-    async with db.read() as session:
-        check = await verify_chain(session, AuditEntry)
+    check = await db.read_call(verify_chain, AuditEntry)
     assert (check.entries, check.broken_at, check.problem) == (entries, None, "")
 
 
@@ -212,8 +211,8 @@ async def test_numbering_restarts_on_1_january_lab_time(database_url: str) -> No
             ("new-year", datetime(2025, 12, 31, 23, 30, tzinfo=UTC)),  # 00:30 on 1 January
             ("next", datetime(2026, 1, 2, 8, 0, tzinfo=UTC)),
         ]:
-            async with db.write() as session:
-                created = await service.create_request(
+            with db.write() as session:
+                created = service.create_request(
                     session,
                     NewRequest(key, "complaint", samples),
                     SYSTEM,
@@ -388,10 +387,8 @@ async def test_receipt_accepts_a_registered_sample_once(database_url: str) -> No
             grpc.StatusCode.FAILED_PRECONDITION,
         )
         assert "this one is received" in message
-        async with db.read() as session:
-            entry = await session.scalar(
-                select(AuditEntry).where(AuditEntry.action == "sample_received")
-            )
+        with db.read() as session:
+            entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "sample_received"))
         assert entry is not None and entry.entity_id == lab(1)
         assert '"status":"registered"' in entry.old_value
         assert '"status":"received"' in entry.new_value

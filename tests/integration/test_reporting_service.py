@@ -248,8 +248,7 @@ async def test_pdf_is_rendered_once_then_served_byte_identical(
         without = await stub.GetCertificate(
             reporting_pb2.GetCertificateRequest(report_number=issued.report_number)
         )
-        async with db.read() as session:
-            check = await verify_chain(session, AuditEntry)
+        check = await db.read_call(verify_chain, AuditEntry)
     assert renders == [issued.report_number]
     assert first.pdf.startswith(b"%PDF")
     assert first.pdf_hash == hashlib.sha256(first.pdf).hexdigest()

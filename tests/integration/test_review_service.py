@@ -266,8 +266,7 @@ async def test_signatures_are_listed_oldest_first_with_their_content_hashes(
         await stub.RecordApproval(approval(signed_content="certificate"))
         await stub.RecordReview(review(lab_number="LNCM-2026-00009", review_key="other"))
         listed = await stub.ListSignatures(review_pb2.ListSignaturesRequest(lab_number=LAB))
-        async with db.read() as session:
-            check = await verify_chain(session, AuditEntry)
+        check = await db.read_call(verify_chain, AuditEntry)
     signed = [*contents.values(), "certificate"]
     assert [s.record_id for s in listed.signatures] == ["T1", "T2", LAB]
     assert [s.content_hash for s in listed.signatures] == [

@@ -44,10 +44,10 @@ async def running_service(
         await db.dispose()
 
 
-async def audit_count(db: Database) -> int:
+def audit_count(db: Database) -> int:
     """How many entries the audit chain holds."""
-    async with db.read() as session:
-        return await session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
 
 
 def test_migrations_produce_exactly_the_models_schema(database_url: str) -> None:
@@ -103,14 +103,14 @@ async def test_demo_catalogue_is_present_after_setup(database_url: str) -> None:
 async def test_setup_run_twice_changes_nothing(database_url: str) -> None:
     async with running_service(database_url) as (stub, db):
         before = await stub.ListProducts(testing_pb2.ListProductsRequest())
-        entries = await audit_count(db)
+        entries = audit_count(db)
         await main.setup(db, DEMO)
         after = await stub.ListProducts(testing_pb2.ListProductsRequest())
         assert after == before
-        assert await audit_count(db) == entries
-        async with db.read() as session:
-            versions = await session.scalar(select(func.count()).select_from(Specification))
-            check = await verify_chain(session, AuditEntry)
+        assert audit_count(db) == entries
+        with db.read() as session:
+            versions = session.scalar(select(func.count()).select_from(Specification))
+            check = verify_chain(session, AuditEntry)
     assert versions == len(demo.PRODUCTS)
     assert check.broken_at is None and check.entries == entries > 0
 
@@ -143,12 +143,12 @@ async def test_new_specification_version_applies_to_new_plans_only(database_url:
                 lab_number="LNCM-2026-00001", product_code="PARA-500-TAB", actor=RECEPTION
             )
         )
-        async with db.write() as session:
-            await catalogue.ensure_product(session, revised, ADMIN)
-        entries = await audit_count(db)
-        async with db.write() as session:  # the same content again is not a new version
-            await catalogue.ensure_product(session, revised, ADMIN)
-        assert await audit_count(db) == entries
+        with db.write() as session:
+            catalogue.ensure_product(session, revised, ADMIN)
+        entries = audit_count(db)
+        with db.write() as session:  # the same content again is not a new version
+            catalogue.ensure_product(session, revised, ADMIN)
+        assert audit_count(db) == entries
         product = await stub.GetProduct(testing_pb2.GetProductRequest(code="PARA-500-TAB"))
         new = await stub.CreateTestPlan(
             testing_pb2.CreateTestPlanRequest(
@@ -171,5 +171,5 @@ async def test_unsound_product_definition_is_refused(database_url: str) -> None:
     broken = dataclasses.replace(demo.PARACETAMOL, code="PARA-2", tests=())
     async with running_service(database_url) as (_, db):
         with pytest.raises(InvalidArgument, match="has no test"):
-            async with db.write() as session:
-                await catalogue.ensure_product(session, broken, ADMIN)
+            with db.write() as session:
+                catalogue.ensure_product(session, broken, ADMIN)

@@ -105,10 +105,10 @@ class Lab:
         )
         return test
 
-    async def audit_count(self) -> int:
+    def audit_count(self) -> int:
         """How many entries the audit chain holds."""
-        async with self.db.read() as session:
-            return await session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+        with self.db.read() as session:
+            return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
 
 
 @asynccontextmanager
@@ -159,10 +159,10 @@ async def test_test_plan_copies_the_current_specification_with_sequenced_ids(
 async def test_test_plan_is_idempotent_on_lab_number(database_url: str) -> None:
     async with running_lab(database_url) as lab:
         first = await lab.plan()
-        entries = await lab.audit_count()
+        entries = lab.audit_count()
         again = await lab.plan()
         fetched = await lab.stub.GetTestPlan(testing_pb2.GetTestPlanRequest(lab_number=LAB1))
-        assert await lab.audit_count() == entries
+        assert lab.audit_count() == entries
         other_product = await refused(lab.plan(product="AMOX-500-CAP"))
     assert again == first == fetched
     assert other_product.code() is grpc.StatusCode.ALREADY_EXISTS
@@ -211,9 +211,9 @@ async def test_assigning_the_same_analyst_again_changes_nothing(database_url: st
     async with running_lab(database_url) as lab:
         await lab.plan()
         first = await lab.assign(ASSAY)
-        entries = await lab.audit_count()
+        entries = lab.audit_count()
         again = await lab.assign(ASSAY)
-        assert await lab.audit_count() == entries
+        assert lab.audit_count() == entries
     assert again == first
 
 
@@ -262,10 +262,10 @@ async def test_bad_values_are_refused_and_nothing_is_recorded(
     async with running_lab(database_url) as lab:
         await lab.plan()
         await lab.assign(dissolution)
-        entries = await lab.audit_count()
+        entries = lab.audit_count()
         error = await refused(lab.submit(dissolution, values))
         test = await lab.get(dissolution)
-        assert await lab.audit_count() == entries
+        assert lab.audit_count() == entries
     assert (error.code(), error.details()) == (grpc.StatusCode.INVALID_ARGUMENT, message)
     assert (test.status, len(test.results)) == (ASSIGNED, 0)
 
@@ -367,22 +367,22 @@ async def test_every_mutating_call_is_idempotent(database_url: str) -> None:
         await lab.plan()
         await lab.assign(ASSAY)
         submitted = await lab.submit(ASSAY, ["94.94", "94.94"], key="submit-1")
-        entries = await lab.audit_count()
+        entries = lab.audit_count()
         # A retry carries the same key; even with other values it changes nothing.
         assert await lab.submit(ASSAY, ["99.0", "99.0"], key="submit-1") == submitted
-        assert await lab.audit_count() == entries
+        assert lab.audit_count() == entries
 
         sent_back = await lab.review(ASSAY, False, "recalculate", key="review-1")
-        entries = await lab.audit_count()
+        entries = lab.audit_count()
         assert await lab.review(ASSAY, False, "recalculate", key="review-1") == sent_back
-        assert await lab.audit_count() == entries
+        assert lab.audit_count() == entries
 
         resubmitted = await lab.submit(ASSAY, ["99.6", "100.1"], key="submit-2")
-        entries = await lab.audit_count()
+        entries = lab.audit_count()
         # A late retry of an earlier step answers with the test as it is now, unchanged.
         assert await lab.review(ASSAY, False, "recalculate", key="review-1") == resubmitted
         assert await lab.submit(ASSAY, ["94.94", "94.94"], key="submit-1") == resubmitted
-        assert await lab.audit_count() == entries
+        assert lab.audit_count() == entries
 
         accepted = await lab.review(ASSAY, True, key="review-2")
         assert await lab.review(ASSAY, True, key="review-2") == accepted
@@ -434,12 +434,10 @@ async def test_audit_chain_records_a_tests_history_and_verifies(database_url: st
         await lab.review(ASSAY, False, "recalculate")
         await lab.submit(ASSAY, ["99.6", "100.1"])
         await lab.review(ASSAY, True)
-        async with lab.db.read() as session:
-            check = await verify_chain(session, AuditEntry)
-            entries = (
-                await session.scalars(
-                    select(AuditEntry).where(AuditEntry.entity_id == ASSAY).order_by(AuditEntry.seq)
-                )
+        with lab.db.read() as session:
+            check = verify_chain(session, AuditEntry)
+            entries = session.scalars(
+                select(AuditEntry).where(AuditEntry.entity_id == ASSAY).order_by(AuditEntry.seq)
             ).all()
     assert check.broken_at is None and check.entries > len(entries)
     assert [e.action for e in entries] == [

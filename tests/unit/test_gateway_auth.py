@@ -10,6 +10,7 @@ import pytest
 
 from kernel.settings import Settings
 from services.gateway.auth import (
+    Tokens,
     derive_key,
     hash_password,
     issue_token,
@@ -71,6 +72,44 @@ def test_expired_forged_or_malformed_tokens_are_refused() -> None:
     assert read_token(SECRET, no_jti) is None
     unsigned = jwt.encode({"sub": "a", "jti": "j", "exp": 9999999999}, key=None, algorithm="none")
     assert read_token(SECRET, unsigned) is None
+
+
+def test_a_kept_token_is_read_without_decoding_until_it_expires() -> None:
+    now = [datetime.now(UTC).timestamp()]
+    tokens = Tokens(SECRET, clock=lambda: now[0])
+    token, issued = tokens.issue(username="a", full_name="A", roles=["analyst"], ttl=timedelta(1))
+    assert tokens.read(token) == issued
+    assert len(tokens) == 1
+    assert tokens.read(token) == issued  # from what was kept
+    assert read_token(SECRET, token) == issued  # the same token any reader accepts
+    now[0] = issued.expires_at.timestamp()
+    assert tokens.read(token) is None
+    assert len(tokens) == 0
+
+
+def test_tokens_refuse_what_read_token_refuses_and_keep_none_of_it() -> None:
+    tokens = Tokens(SECRET)
+    valid, _ = issue_token(SECRET, username="a", full_name="A", roles=[], ttl=timedelta(hours=1))
+    other, _ = issue_token(b"x" * 48, username="a", full_name="A", roles=[], ttl=timedelta(1))
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    expired, _ = issue_token(
+        SECRET, username="a", full_name="A", roles=[], ttl=timedelta(minutes=5), now=long_ago
+    )
+    for refused in (other, expired, valid[:-2] + "xx", "not.a.token"):
+        assert tokens.read(refused) is None
+    assert len(tokens) == 0
+
+
+def test_tokens_keep_a_bounded_number_and_still_read_the_forgotten_ones() -> None:
+    tokens = Tokens(SECRET, max_kept=2)
+    issued = [
+        tokens.issue(username=f"u{i}", full_name="U", roles=[], ttl=timedelta(hours=1))
+        for i in range(3)
+    ]
+    for token, identity in issued:
+        assert tokens.read(token) == identity
+    assert len(tokens) == 2
+    assert tokens.read(issued[0][0]) == issued[0][1]
 
 
 def test_secret_is_created_once_private_and_reused(tmp_path: Path) -> None:

@@ -59,8 +59,11 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 async def session_stack(
     time_skipping_env: WorkflowEnvironment, services: RunningServices
 ) -> AsyncIterator[Stack]:
-    """The production worker, in-process, on the time-skipping server."""
-    worker = build_worker(time_skipping_env.client, services.settings, services.channels)
+    """The production worker, in-process, on the time-skipping server; sandboxed (the process
+    runs it unsandboxed), so that a non-deterministic call in workflow code fails these tests."""
+    worker = build_worker(
+        time_skipping_env.client, services.settings, services.channels, sandboxed=True
+    )
     async with worker:
         yield Stack(time_skipping_env.client, services.settings.task_queue, services.channels)
 

@@ -1,13 +1,16 @@
-"""On the real (dev) server: operators find samples by lab number, status and SLA due time."""
+"""Operators find samples by lab number, status and SLA due time (on the real dev server); each
+step publishes what it changed in one upsert, since each upsert is a visibility write."""
 
 from datetime import timedelta
 
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowExecution
+from temporalio.testing import WorkflowEnvironment
 
 from kernel.timefmt import from_rfc3339
 from tests.workflow.helpers import (
     APPROVER,
+    REVIEWER,
     Stack,
     accept_all,
     assign_all,
@@ -23,6 +26,7 @@ from workflows.contracts import (
     SAMPLE_STATUS,
     SLA_DUE,
     ApprovalInput,
+    HoldInput,
 )
 from workflows.sample_lifecycle import SampleLifecycle
 
@@ -69,3 +73,35 @@ async def test_search_attributes_follow_the_lifecycle_and_are_queryable(dev_stac
     metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
     assert metadata.current_details.startswith(f"{lab}: released · 5/5 tests accepted")
     assert "certificate " in metadata.current_details
+
+
+async def test_each_step_publishes_its_changes_in_one_upsert(
+    stack: Stack, time_skipping_env: WorkflowEnvironment
+) -> None:
+    _, handle = await start_lifecycle(stack)
+    await receive(handle)
+    await handle.execute_update(SampleLifecycle.hold, HoldInput(REVIEWER, "waiting for a standard"))
+    await time_skipping_env.sleep(timedelta(hours=5))
+    await handle.execute_update(SampleLifecycle.resume, HoldInput(REVIEWER, "standard received"))
+    await assign_all(handle)
+    await submit_all(stack, handle)
+    await accept_all(handle)
+    await handle.execute_update(SampleLifecycle.approve, ApprovalInput(APPROVER))
+    await handle.result()
+
+    upserts = [
+        sorted(
+            event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+        )
+        async for event in handle.fetch_history_events()
+        if event.HasField("upsert_workflow_search_attributes_event_attributes")
+    ]
+    assert upserts == [
+        ["SampleStatus", "SlaDue"],  # received: the clock starts
+        ["SampleStatus"],  # on_hold: the due time waits for the resume
+        ["SampleStatus", "SlaDue"],  # received again, due later by the hold
+        ["Assignees", "SampleStatus"],  # in_testing (one analyst for every test)
+        ["SampleStatus"],  # in_review
+        ["SampleStatus"],  # awaiting_approval
+        ["SampleStatus"],  # released
+    ]

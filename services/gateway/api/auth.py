@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
 from services.gateway import service
-from services.gateway.auth import issue_token, verify_password
+from services.gateway.auth import verify_password
 from services.gateway.deps import Clients, CurrentUser
 from services.gateway.problems import Unauthenticated, responses
 from services.gateway.schemas import TokenOut, UserOut
@@ -22,25 +22,23 @@ async def login(
     clients: Clients, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> TokenOut:
     """Signs in with login name and password (OAuth2 password grant); returns a bearer token."""
-    async with clients.db.read() as session:
-        user = await service.find_user(session, form.username)
+    user = await clients.db.read_call(service.find_account, form.username)
     known = user is not None and user.active
     matches = await verify_password(user.password_hash if user and known else None, form.password)
     if user is None or not known or not matches:
         log.info("sign-in refused for %r", form.username)
         raise Unauthenticated("wrong login name or password")
     ttl = timedelta(minutes=clients.settings.token_ttl_minutes)
-    token, _ = issue_token(
-        clients.secret,
+    token, _ = clients.tokens.issue(
         username=user.username,
         full_name=user.full_name,
-        roles=user.role_names,
+        roles=user.roles,
         ttl=ttl,
     )
     return TokenOut(
         access_token=token,
         expires_in=int(ttl.total_seconds()),
-        user=UserOut(username=user.username, full_name=user.full_name, roles=user.role_names),
+        user=UserOut(username=user.username, full_name=user.full_name, roles=user.roles),
     )
 
 

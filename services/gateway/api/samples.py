@@ -97,13 +97,10 @@ async def receive(
         quantity_received=decimal_text(body.quantity_received) if body.quantity_received else "",
         reason=body.reason or "",
     )
-    await lifecycle.update(
-        clients,
-        lab_number,
-        acting.actor,
-        lambda handle: handle.execute_update(SampleLifecycle.receive, data),
+    status = await lifecycle.update(
+        clients, lab_number, acting.actor, SampleLifecycle.receive, data
     )
-    return await reads.sample_detail(clients, acting.identity, lab_number)
+    return await reads.sample_detail(clients, acting.identity, lab_number, after=status)
 
 
 @router.post("/samples/{lab_number}/hold", responses=_ACTION_ERRORS)
@@ -112,13 +109,8 @@ async def hold(
 ) -> SampleDetail:
     """Puts a sample on hold: the turnaround clock stops."""
     data = HoldInput(actor=acting.actor, reason=body.reason)
-    await lifecycle.update(
-        clients,
-        lab_number,
-        acting.actor,
-        lambda handle: handle.execute_update(SampleLifecycle.hold, data),
-    )
-    return await reads.sample_detail(clients, acting.identity, lab_number)
+    status = await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.hold, data)
+    return await reads.sample_detail(clients, acting.identity, lab_number, after=status)
 
 
 @router.post("/samples/{lab_number}/resume", responses=_ACTION_ERRORS)
@@ -127,13 +119,8 @@ async def resume(
 ) -> SampleDetail:
     """Takes a sample off hold, back to where it was; the clock runs again."""
     data = HoldInput(actor=acting.actor, reason=body.reason)
-    await lifecycle.update(
-        clients,
-        lab_number,
-        acting.actor,
-        lambda handle: handle.execute_update(SampleLifecycle.resume, data),
-    )
-    return await reads.sample_detail(clients, acting.identity, lab_number)
+    status = await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.resume, data)
+    return await reads.sample_detail(clients, acting.identity, lab_number, after=status)
 
 
 @router.post("/samples/{lab_number}/cancel", responses=_ACTION_ERRORS)
@@ -142,13 +129,8 @@ async def cancel(
 ) -> SampleDetail:
     """Cancels a sample: its lifecycle ends."""
     data = HoldInput(actor=acting.actor, reason=body.reason)
-    await lifecycle.update(
-        clients,
-        lab_number,
-        acting.actor,
-        lambda handle: handle.execute_update(SampleLifecycle.cancel, data),
-    )
-    return await reads.sample_detail(clients, acting.identity, lab_number)
+    status = await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.cancel, data)
+    return await reads.sample_detail(clients, acting.identity, lab_number, after=status)
 
 
 @router.post("/samples/{lab_number}/approval", responses=_ACTION_ERRORS)
@@ -166,13 +148,10 @@ async def approve(
         record_id=lab_number,
     )
     data = ApprovalInput(actor=acting.actor)
-    await lifecycle.update(
-        clients,
-        lab_number,
-        acting.actor,
-        lambda handle: handle.execute_update(SampleLifecycle.approve, data),
+    status = await lifecycle.update(
+        clients, lab_number, acting.actor, SampleLifecycle.approve, data
     )
-    return await reads.sample_detail(clients, acting.identity, lab_number)
+    return await reads.sample_detail(clients, acting.identity, lab_number, after=status)
 
 
 @router.get(

@@ -70,20 +70,14 @@ _ACTION_ERRORS = responses(401, 403, 404, 409, 422, 502, 503)
 async def assign(test_id: str, body: AssignmentIn, clients: Clients, acting: AsReviewer) -> TestOut:
     """Assigns a test (or reassigns it before a result) to an active analyst."""
     lab_number = reads.test_lab_number(test_id)
-    async with clients.db.read() as session:
-        analyst = await service.find_user(session, body.analyst)
-    if analyst is None or not analyst.active or Role.ANALYST not in analyst.role_names:
+    analyst = await clients.db.read_call(service.find_account, body.analyst)
+    if analyst is None or not analyst.active or Role.ANALYST not in analyst.roles:
         message = f"{body.analyst!r} is not an active user with the role 'analyst'"
         raise Unprocessable(
             f"analyst: {message}", errors=[FieldError(field="analyst", message=message)]
         )
     data = AssignmentInput(actor=acting.actor, test_id=test_id, analyst=body.analyst)
-    await lifecycle.update(
-        clients,
-        lab_number,
-        acting.actor,
-        lambda handle: handle.execute_update(SampleLifecycle.assign, data),
-    )
+    await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.assign, data)
     return await reads.test(clients, test_id)
 
 
@@ -96,12 +90,7 @@ async def submit_result(
     data = ResultInput(
         actor=acting.actor, test_id=test_id, values=list(body.values), remarks=body.remarks
     )
-    await lifecycle.update(
-        clients,
-        lab_number,
-        acting.actor,
-        lambda handle: handle.execute_update(SampleLifecycle.submit_result, data),
-    )
+    await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.submit_result, data)
     return await reads.test(clients, test_id)
 
 
@@ -129,10 +118,5 @@ async def review(test_id: str, body: ReviewIn, clients: Clients, acting: AsRevie
         accepted=body.decision == "accept",
         reason=body.reason,
     )
-    await lifecycle.update(
-        clients,
-        lab_number,
-        acting.actor,
-        lambda handle: handle.execute_update(SampleLifecycle.review, data),
-    )
+    await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.review, data)
     return await reads.test(clients, test_id)

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
 from services.gateway import service
 from services.gateway.auth import hash_password
@@ -29,17 +30,20 @@ async def list_users(
     active: Annotated[bool, Query(description="Only active users.")] = True,
 ) -> list[UserOut]:
     """Users by login name (staff only), e.g. the active analysts a test can be assigned to."""
-    async with clients.db.read() as session:
-        users = await service.list_users(session, role=role, active_only=active)
-    return [_out(user) for user in users]
+
+    def listed(session: Session) -> list[UserOut]:
+        return [_out(u) for u in service.list_users(session, role=role, active_only=active)]
+
+    return await clients.db.read_call(listed)
 
 
 @router.post("/users", status_code=201, responses=responses(401, 403, 409, 422))
 async def create_user(body: UserIn, clients: Clients, acting: AsAdmin) -> UserOut:
     """Creates a user (admin); the change is audited."""
     password_hash = await hash_password(body.password)
-    async with clients.db.write() as session:
-        user = await service.create_user(
+
+    def create(session: Session) -> UserOut:
+        user = service.create_user(
             session,
             who=acting.who,
             username=body.username,
@@ -50,13 +54,16 @@ async def create_user(body: UserIn, clients: Clients, acting: AsAdmin) -> UserOu
         )
         return _out(user)
 
+    return await clients.db.write_call(create)
+
 
 @router.patch("/users/{username}", responses=responses(401, 403, 404, 422))
 async def update_user(username: str, body: UserPatch, clients: Clients, acting: AsAdmin) -> UserOut:
     """Changes a user's name, roles, activity or password (admin); the change is audited."""
     password_hash = await hash_password(body.password) if body.password else None
-    async with clients.db.write() as session:
-        user = await service.update_user(
+
+    def update(session: Session) -> UserOut:
+        user = service.update_user(
             session,
             who=acting.who,
             username=username,
@@ -67,3 +74,5 @@ async def update_user(username: str, body: UserPatch, clients: Clients, acting: 
             password_hash=password_hash,
         )
         return _out(user)
+
+    return await clients.db.write_call(update)
