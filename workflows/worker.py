@@ -17,6 +17,7 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from kernel.grpc_client import open_channel
 from kernel.grpc_server import configure_logging
 from kernel.settings import Settings, get_settings
 from lims.intake.v1 import intake_pb2_grpc
@@ -57,10 +58,10 @@ class Channels:
 async def open_channels(settings: Settings) -> AsyncIterator[Channels]:
     """Channels to the four services at their configured addresses, closed on exit."""
     channels = Channels(
-        intake=grpc.aio.insecure_channel(settings.address("intake")),
-        testing=grpc.aio.insecure_channel(settings.address("testing")),
-        review=grpc.aio.insecure_channel(settings.address("review")),
-        reporting=grpc.aio.insecure_channel(settings.address("reporting")),
+        intake=open_channel(settings.address("intake")),
+        testing=open_channel(settings.address("testing")),
+        review=open_channel(settings.address("review")),
+        reporting=open_channel(settings.address("reporting")),
     )
     try:
         yield channels

@@ -9,6 +9,7 @@ import grpc
 from temporalio.client import Client
 
 from kernel.db import Database
+from kernel.grpc_client import open_channel
 from kernel.settings import ServiceName, Settings
 from lims.intake.v1 import intake_pb2_grpc
 from lims.reporting.v1 import reporting_pb2_grpc
@@ -68,7 +69,7 @@ async def connect(settings: Settings) -> Connections:
     """Opens every connection (gRPC channels and Temporal connect lazily, on first use)."""
     secret = await asyncio.to_thread(load_secret, settings)
     names: tuple[ServiceName, ...] = ("intake", "testing", "review", "reporting")
-    channels = {name: grpc.aio.insecure_channel(settings.address(name)) for name in names}
+    channels = {name: open_channel(settings.address(name)) for name in names}
     # Lazy: the gateway starts (and /healthz answers) even before Temporal is up; calls made
     # while it is down fail with 503.
     temporal = await Client.connect(
