@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kernel.timefmt import to_rfc3339, utcnow
 
 GENESIS = "0" * 64
+_HEAD_KEY = "kernel.audit.head"
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,10 @@ def record(
     reason: str = "",
     at: datetime | None = None,
 ) -> AuditEntryMixin:
-    """Appends one entry to the chain inside the caller's transaction."""
-    head = session.scalar(select(head_model).where(head_model.id == 1).with_for_update())
-    if head is None:
-        head = head_model()
-        head.id, head.seq, head.hash = 1, 0, GENESIS
-        session.add(head)
+    """Appends one entry to the chain inside the caller's transaction.
+
+    The entry and the head are written when the session flushes (at the latest on commit)."""
+    head = _locked_head(session, head_model)
     # Attributes are set one by one: the mixins declare columns, not a typed constructor.
     entry = entry_model()
     entry.seq = head.seq + 1
@@ -120,8 +119,24 @@ def record(
     entry.hash = entry_hash(entry)
     head.seq, head.hash = entry.seq, entry.hash
     session.add(entry)
-    session.flush()
     return entry
+
+
+def _locked_head(session: Session, head_model: type[AuditHeadMixin]) -> AuditHeadMixin:
+    """The chain's head, locked until the transaction ends: read once per transaction, since
+    nobody else can move it while the lock is held."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_HEAD_KEY)
+    if cached is not None and cached[0] is transaction and cached[1].__class__ is head_model:
+        head: AuditHeadMixin = cached[1]
+        return head
+    found = session.scalar(select(head_model).where(head_model.id == 1).with_for_update())
+    if found is None:
+        found = head_model()
+        found.id, found.seq, found.hash = 1, 0, GENESIS
+        session.add(found)
+    session.info[_HEAD_KEY] = (transaction, found)
+    return found
 
 
 @dataclass(frozen=True)

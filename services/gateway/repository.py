@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from sqlalchemy import Row, bindparam, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from services.gateway.domain import Role
 from services.gateway.models import User, UserRole
@@ -11,9 +11,10 @@ from services.gateway.models import User, UserRole
 
 def get_user(session: Session, username: str) -> User | None:
     """One user with their roles, or None."""
-    return session.scalar(
-        select(User).where(User.username == username).options(selectinload(User.roles))
+    found = session.execute(
+        select(User).where(User.username == username).options(joinedload(User.roles))
     )
+    return found.unique().scalar_one_or_none()
 
 
 # Built once: signing in and every signature read an account, so the statement is not rebuilt.

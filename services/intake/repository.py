@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from services.intake.domain import NOT_OVERDUE, SampleFilter
 from services.intake.models import Counter, Request, Sample, SampleEvent
@@ -45,33 +45,36 @@ def request_by_key(session: Session, request_key: str) -> Request | None:
     )
 
 
+# Built once: the hottest reads (every step of every sample's lifecycle makes them).
+_SAMPLE = select(Sample).where(Sample.lab_number == bindparam("lab_number"))
+_SAMPLE_FOR_UPDATE = _SAMPLE.with_for_update()
+# One sample and its few dozen events load in one joined query.
+_SAMPLE_WITH_TIMELINE = _SAMPLE.options(joinedload(Sample.events)).execution_options(
+    populate_existing=True
+)
+_EVENT_KEY = select(SampleEvent.id).where(
+    SampleEvent.sample_id == bindparam("sample_id"),
+    SampleEvent.event_key == bindparam("event_key"),
+)
+
+
 def sample_by_lab_number(
     session: Session, lab_number: str, *, for_update: bool = False
 ) -> Sample | None:
     """One sample by lab number; `for_update` locks its row so changes to it queue."""
-    query = select(Sample).where(Sample.lab_number == lab_number)
-    if for_update:
-        query = query.with_for_update()
-    return session.scalar(query)
+    query = _SAMPLE_FOR_UPDATE if for_update else _SAMPLE
+    return session.scalar(query, {"lab_number": lab_number})
 
 
 def sample_with_timeline(session: Session, lab_number: str) -> Sample | None:
     """One sample with its timeline loaded fresh (oldest first)."""
-    return session.scalar(
-        select(Sample)
-        .where(Sample.lab_number == lab_number)
-        .options(selectinload(Sample.events))
-        .execution_options(populate_existing=True)
-    )
+    found = session.execute(_SAMPLE_WITH_TIMELINE, {"lab_number": lab_number})
+    return found.unique().scalar_one_or_none()
 
 
 def event_key_used(session: Session, sample_id: int, event_key: str) -> bool:
     """Whether an event with this key was already applied to the sample."""
-    found = session.scalar(
-        select(SampleEvent.id).where(
-            SampleEvent.sample_id == sample_id, SampleEvent.event_key == event_key
-        )
-    )
+    found = session.scalar(_EVENT_KEY, {"sample_id": sample_id, "event_key": event_key})
     return found is not None
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from services.review.models import Approval, Review, Signature
 
@@ -11,9 +11,7 @@ from services.review.models import Approval, Review, Signature
 def review_by_key(session: Session, review_key: str) -> Review | None:
     """The review recorded under an idempotency key, with its signature."""
     return session.scalar(
-        select(Review)
-        .options(selectinload(Review.signature))
-        .where(Review.review_key == review_key)
+        select(Review).options(joinedload(Review.signature)).where(Review.review_key == review_key)
     )
 
 
@@ -38,7 +36,7 @@ def approval_of(session: Session, lab_number: str) -> Approval | None:
     """The approval of a sample, with its signature, if any."""
     return session.scalar(
         select(Approval)
-        .options(selectinload(Approval.signature))
+        .options(joinedload(Approval.signature))
         .where(Approval.lab_number == lab_number)
     )
 

@@ -2,8 +2,8 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from services.testing.models import (
     PlannedTest,
@@ -56,26 +56,30 @@ def current_specifications(
     return found
 
 
+# Built once: the hottest reads. One parent with a handful of children loads in one joined query.
+_PLAN = (
+    select(TestPlan)
+    .where(TestPlan.lab_number == bindparam("lab_number"))
+    .options(joinedload(TestPlan.tests).joinedload(PlannedTest.results))
+)
+_TEST = (
+    select(PlannedTest)
+    .where(PlannedTest.test_id == bindparam("test_id"))
+    .options(joinedload(PlannedTest.results))
+)
+# PostgreSQL cannot lock the nullable side of an outer join: lock the test's row only.
+_TEST_FOR_UPDATE = _TEST.with_for_update(of=PlannedTest)
+
+
 def get_plan(session: Session, lab_number: str) -> TestPlan | None:
     """A sample's test plan with its tests and their results."""
-    query = (
-        select(TestPlan)
-        .where(TestPlan.lab_number == lab_number)
-        .options(selectinload(TestPlan.tests).selectinload(PlannedTest.results))
-    )
-    return session.scalar(query)
+    return session.execute(_PLAN, {"lab_number": lab_number}).unique().scalar_one_or_none()
 
 
 def get_test(session: Session, test_id: str, *, for_update: bool = False) -> PlannedTest | None:
     """One test with its results; `for_update` locks its row until the transaction ends."""
-    query = (
-        select(PlannedTest)
-        .where(PlannedTest.test_id == test_id)
-        .options(selectinload(PlannedTest.results))
-    )
-    if for_update:
-        query = query.with_for_update()
-    return session.scalar(query)
+    query = _TEST_FOR_UPDATE if for_update else _TEST
+    return session.execute(query, {"test_id": test_id}).unique().scalar_one_or_none()
 
 
 def list_tests(
