@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # Empty means a random key kept in var_dir/secret.key (embedded default).
     secret_key: str = ""
     token_ttl_minutes: int = 480
+    # A web session ends this long after signing in (the browser is sent to sign in again).
+    web_session_minutes: int = 480
 
     def database_url(self, service: ServiceName) -> str:
         """The database URL of one service (each service owns its own database)."""

@@ -12,6 +12,7 @@ from services.gateway import problems
 from services.gateway.api import auth, products, requests, samples, tests, users, verify
 from services.gateway.clients import connect
 from services.gateway.schemas import Health
+from services.gateway.web import app as web
 
 DESCRIPTION = """\
 The public REST API (v1) of the laboratory's LIMS: requests for analysis, samples, tests,
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth, products, requests, samples, tests, users):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(verify.router)
+    web.install(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> Health:

@@ -65,26 +65,34 @@ class Acting:
         return Who(self.identity.username, self.identity.full_name, self.role.value)
 
 
+def act_as(identity: Identity, allowed: tuple[Role, ...]) -> Acting:
+    """The user acting under the first of `allowed` they hold; 403 if they hold none."""
+    role = acting_role(identity.roles, allowed)
+    if role is None:
+        raise Forbidden(needs_role_message(allowed))
+    return Acting(identity, role)
+
+
 def acting_as(*allowed: Role) -> Callable[[Identity], Awaitable[Acting]]:
     """A dependency admitting users who hold one of `allowed` (the first held is acted under)."""
 
     async def dependency(identity: CurrentUser) -> Acting:
-        role = acting_role(identity.roles, allowed)
-        if role is None:
-            raise Forbidden(needs_role_message(allowed))
-        return Acting(identity, role)
+        return act_as(identity, allowed)
 
     return dependency
 
 
-AsRequestLogger = Annotated[Acting, Depends(acting_as(Role.RECEPTION, Role.ADMIN, Role.REQUESTER))]
+# Who may do what: the REST API's dependencies and the web pages use the same tuples.
+REQUEST_LOGGERS = (Role.RECEPTION, Role.ADMIN, Role.REQUESTER)
+SUPERVISORS = (Role.REVIEWER, Role.QUALITY, Role.ADMIN)
+CANCELLERS = (Role.REVIEWER, Role.QUALITY, Role.ADMIN, Role.RECEPTION)
+
+AsRequestLogger = Annotated[Acting, Depends(acting_as(*REQUEST_LOGGERS))]
 AsReception = Annotated[Acting, Depends(acting_as(Role.RECEPTION))]
 AsAnalyst = Annotated[Acting, Depends(acting_as(Role.ANALYST))]
 AsReviewer = Annotated[Acting, Depends(acting_as(Role.REVIEWER))]
 AsApprover = Annotated[Acting, Depends(acting_as(Role.APPROVER))]
-AsSupervisor = Annotated[Acting, Depends(acting_as(Role.REVIEWER, Role.QUALITY, Role.ADMIN))]
-AsCanceller = Annotated[
-    Acting, Depends(acting_as(Role.REVIEWER, Role.QUALITY, Role.ADMIN, Role.RECEPTION))
-]
+AsSupervisor = Annotated[Acting, Depends(acting_as(*SUPERVISORS))]
+AsCanceller = Annotated[Acting, Depends(acting_as(*CANCELLERS))]
 AsStaff = Annotated[Acting, Depends(acting_as(*STAFF))]
 AsAdmin = Annotated[Acting, Depends(acting_as(Role.ADMIN))]

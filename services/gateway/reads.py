@@ -1,9 +1,11 @@
 """Reading what the services hold, as the REST API shows it (several services at once)."""
 
 import asyncio
+from collections.abc import Sequence
 
 import grpc
 
+from kernel.proto_enums import enum_to_str
 from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2
 from lims.reporting.v1 import reporting_pb2
@@ -13,8 +15,8 @@ from services.gateway import convert
 from services.gateway.auth import Identity
 from services.gateway.clients import Connections
 from services.gateway.domain import lab_number_of_test, may_see_sample
-from services.gateway.problems import Missing
-from services.gateway.schemas import SampleDetail, TestOut
+from services.gateway.problems import FieldError, Missing, Problem, from_grpc
+from services.gateway.schemas import ResultPreviewOut, SampleDetail, TestOut
 from workflows.contracts import LifecycleStatus
 
 
@@ -131,3 +133,39 @@ async def test(clients: Connections, test_id: str) -> TestOut:
             raise Missing(f"no test {test_id}") from None
         raise
     return convert.test(found)
+
+
+def _preview_problem(error: grpc.aio.AioRpcError) -> Problem:
+    # The testing service names the field first ("values: expected 2 values, got 1",
+    # "values[1]: 'x' is not a number"), which from_grpc turns into field errors; a refusal that
+    # did not would still be about the values, the only input.
+    problem = from_grpc(error)
+    if problem.status == 422 and not problem.errors:
+        problem.errors = [FieldError(field="values", message=problem.detail)]
+    return problem
+
+
+async def preview(clients: Connections, test_id: str, values: Sequence[str]) -> ResultPreviewOut:
+    """What submitting `values` to a test would record (reportable value, verdict), computed by
+    the testing service and recorded nowhere: the result form shows it before the analyst submits.
+
+    Raises Missing (404) for an unknown test, Unprocessable (422, with field errors on "values"
+    or "values[i]") for values a submission would refuse, and the Problem of any other failure."""
+    test_lab_number(test_id)
+    try:
+        found = await clients.testing.PreviewResult(
+            testing_pb2.PreviewResultRequest(test_id=test_id, values=list(values))
+        )
+    except grpc.aio.AioRpcError as error:
+        if _not_found(error):
+            raise Missing(f"no test {test_id}") from None
+        raise _preview_problem(error) from None
+    return ResultPreviewOut(
+        test_id=found.test_id,
+        values=list(found.values),
+        reportable_value=found.reportable_value,
+        unrounded_value=found.unrounded_value,
+        conformity=enum_to_str(common_pb2.Conformity, found.conformity) or None,
+        unit=found.unit,
+        limits=found.criterion.display,
+    )

@@ -379,6 +379,21 @@ class ResultIn(Input):
     remarks: Text = ""
 
 
+class ResultPreviewOut(BaseModel):
+    """What submitting raw values would record, computed by the testing service; nothing is
+    recorded."""
+
+    test_id: str = Field(examples=["LNCM-2026-00001-03"])
+    values: list[str] = Field(
+        description="The values as they would be recorded (trimmed): match an answer to its input."
+    )
+    reportable_value: str = Field(description="After calculation and rounding.", examples=["99.8"])
+    unrounded_value: str = Field(description="Before rounding; empty for a text observation.")
+    conformity: ConformityName | None = Field(description="Verdict against the limits.")
+    unit: str = Field(description='Unit of the reportable value, e.g. "%"; empty for text.')
+    limits: str = Field(description='The criterion as printed, e.g. "95.0 – 105.0 %".')
+
+
 class ReviewIn(Input):
     """A reviewer's signed decision; the password re-authenticates the signer."""
 

@@ -374,6 +374,17 @@ def search_text(*fields: str) -> str:
     return "\n".join(field.lower() for field in fields)
 
 
+class SampleSort(StrEnum):
+    """Orders of the sample list (values equal the proto enum's lowercase names).
+
+    Every order ends on the sample id, so equal keys keep one order and pages never overlap."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    DUE = "due"  # soonest SLA due first, samples without a due time last
+    PRODUCT = "product"  # product name A-Z, then newest
+
+
 @dataclass(frozen=True)
 class SampleFilter:
     """What ListSamples asks for; empty fields match everything."""
@@ -385,6 +396,7 @@ class SampleFilter:
     requester: str = ""
     page_size: int = DEFAULT_PAGE_SIZE
     offset: int = 0
+    sort: SampleSort = SampleSort.NEWEST
 
 
 def sample_filter(
@@ -396,8 +408,11 @@ def sample_filter(
     requester: str = "",
     page_size: int = 0,
     offset: int = 0,
+    sort: str = "",
 ) -> SampleFilter:
-    """Checks ListSamples' filters ('' for an enum not set); page_size 0 means the default."""
+    """Checks ListSamples' filters ('' for an enum not set); page_size 0 means the default.
+
+    An unset sort means newest first, the order the list always had."""
     errors = _Errors()
     chosen: list[SampleStatus] = []
     for i, status in enumerate(statuses):
@@ -412,6 +427,7 @@ def sample_filter(
         errors.add("page_size", f"must be between 1 and {MAX_PAGE_SIZE} (got {page_size})")
     if offset < 0:
         errors.add("offset", f"must not be negative (got {offset})")
+    order = _enum(errors, "sort", SampleSort, sort, SampleSort.NEWEST)
     errors.raise_if_any()
     return SampleFilter(
         statuses=tuple(dict.fromkeys(chosen)),
@@ -421,4 +437,5 @@ def sample_filter(
         requester=requester,
         page_size=page_size,
         offset=offset,
+        sort=order,
     )

@@ -191,6 +191,7 @@ def _list_samples(
         requester=request.requester,
         page_size=request.page_size,
         offset=request.offset,
+        sort=_enum_text(intake_pb2.SampleSort, request.sort, "sort"),
     )
     samples, total = service.list_samples(session, spec)
     return intake_pb2.ListSamplesResponse(

@@ -79,12 +79,15 @@ class Sample(Base):
 
     __tablename__ = "samples"
     __table_args__: Any = (
-        # Every list filter pairs with id, the "newest first" order, so a filtered page is
-        # read from one index in order.
+        # Every list filter pairs with id, the "newest first" and "oldest first" orders, so a
+        # filtered page is read from one index in order.
         Index("ix_samples_status_id", "status", "id"),
         Index("ix_samples_purpose_id", "purpose", "id"),
         Index("ix_samples_requester_id", "requester", "id"),
-        Index("ix_samples_sla_due_at", "sla_due_at"),
+        # The "due" order (soonest first, then oldest; PostgreSQL keeps NULLs last in an
+        # ascending index, SQLite reads them in a second pass) and the overdue filter.
+        Index("ix_samples_sla_due_at_id", "sla_due_at", "id"),
+        # The "product" order's index (id descending) follows the class: it needs the columns.
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -132,6 +135,11 @@ class Sample(Base):
     events: Mapped[list["SampleEvent"]] = relationship(
         back_populates="sample", lazy="raise", order_by="SampleEvent.id"
     )
+
+
+# The "product" order: A-Z, then newest, so id descends within each name and one index scan
+# reads a page in order.
+Index("ix_samples_product_name_id", Sample.product_name, Sample.id.desc())
 
 
 class SampleEvent(Base):

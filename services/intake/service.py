@@ -226,7 +226,7 @@ def get_sample(session: Session, lab_number: str) -> Sample:
 def list_samples(
     session: Session, spec: SampleFilter, now: datetime | None = None
 ) -> tuple[list[Sample], int]:
-    """A page of samples matching `spec`, newest first, and the number matching in all."""
+    """A page of samples matching `spec`, in its order, and the number matching in all."""
     return repository.list_samples(session, spec, now or utcnow())
 
 

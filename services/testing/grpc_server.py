@@ -205,6 +205,22 @@ def _submit_result(session: Session, request: testing_pb2.SubmitResultRequest) -
     return lab_test_message(test)
 
 
+def _preview_result(
+    session: Session, request: testing_pb2.PreviewResultRequest
+) -> testing_pb2.ResultPreview:
+    test, evaluation = service.preview_result(session, request.test_id, list(request.values))
+    spec = spec_of(test)
+    return testing_pb2.ResultPreview(
+        test_id=test.test_id,
+        values=evaluation.values,
+        reportable_value=evaluation.reportable,
+        unrounded_value=evaluation.unrounded,
+        conformity=str_to_enum(common_pb2.Conformity, evaluation.conformity),
+        unit=spec.unit,
+        criterion=spec_message(spec).criterion,
+    )
+
+
 def _record_review_outcome(
     session: Session, request: testing_pb2.RecordReviewOutcomeRequest
 ) -> testing_pb2.Test:
@@ -275,6 +291,11 @@ class TestingServicer(testing_pb2_grpc.TestingServiceServicer):
         self, request: testing_pb2.SubmitResultRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.Test:
         return await self._write(_submit_result, request)
+
+    async def PreviewResult(
+        self, request: testing_pb2.PreviewResultRequest, context: grpc.aio.ServicerContext
+    ) -> testing_pb2.ResultPreview:
+        return await self._db.read_call(_preview_result, request)
 
     async def RecordReviewOutcome(
         self, request: testing_pb2.RecordReviewOutcomeRequest, context: grpc.aio.ServicerContext

@@ -194,6 +194,16 @@ def assign_test(session: Session, test_id: str, analyst: str, who: audit.Who) ->
     return test
 
 
+def preview_result(
+    session: Session, test_id: str, values: Sequence[str]
+) -> tuple[PlannedTest, domain.Evaluation]:
+    """What submit_result would compute from these values, for the analyst to see before
+    submitting. Reads only, whatever the test's state or the caller: nothing changes, so there
+    is nothing to audit. Bad values are refused with submit_result's own messages."""
+    test = _get_test(session, test_id)
+    return test, domain.evaluate(spec_of(test), values)
+
+
 def submit_result(
     session: Session,
     test_id: str,

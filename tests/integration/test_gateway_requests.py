@@ -87,6 +87,34 @@ async def test_requesters_see_only_their_own_samples(stack: Stack) -> None:
     problem(on_behalf, 403)
 
 
+async def test_the_sample_list_sorts_as_asked(stack: Stack) -> None:
+    marker = f"sort{uuid.uuid4().hex[:8]}"
+    codes = ["PARA-500-TAB", "AMOX-500-CAP", "IBU-400-TAB", "PARA-500-TAB"]
+    samples = [
+        paracetamol_sample(product_code=code, batch_number=f"{marker}-{i}")
+        for i, code in enumerate(codes)
+    ]
+    labs = [sample["lab_number"] for sample in (await stack.create(samples=samples))["samples"]]
+    await stack.received(labs[2])  # the only one with a due time
+
+    async def listed(**params: object) -> list[str]:
+        page = await stack.ok(
+            stack.get("quality", "/api/v1/samples", params={"q": marker, **params})
+        )
+        return [sample["lab_number"] for sample in page["items"]]
+
+    newest = labs[::-1]
+    assert await listed() == newest
+    assert await listed(sort="newest") == newest
+    assert await listed(sort="oldest") == labs
+    assert await listed(sort="due") == [labs[2], labs[0], labs[1], labs[3]]
+    # Amoxicillin, Ibuprofen, then both paracetamol samples newest first
+    assert await listed(sort="product") == [labs[1], labs[2], labs[3], labs[0]]
+    assert await listed(sort="product", page=2, page_size=2) == [labs[3], labs[0]]
+    refused = problem(await stack.get("quality", "/api/v1/samples", params={"sort": "age"}), 422)
+    assert any("sort" in error["field"] for error in refused["errors"]), refused
+
+
 async def test_an_unknown_product_registers_nothing(stack: Stack) -> None:
     before = (await stack.ok(stack.get("quality", "/api/v1/samples")))["total"]
     body = {

@@ -272,3 +272,60 @@ async def test_the_worklist_filters_and_pages(stack: Stack) -> None:
     assert not {t["test_id"] for t in second_page["items"]} & {
         t["test_id"] for t in pending["items"]
     }
+
+
+async def test_a_preview_shows_what_the_submission_will_record_and_records_nothing(
+    stack: Stack,
+) -> None:
+    lab = (await stack.create())["samples"][0]["lab_number"]
+    tests = {t["code"]: t for t in (await stack.received(lab))["tests"]}
+    assay = tests["ASSAY"]["test_id"]
+    await stack.ok(
+        stack.post("reviewer", f"/api/v1/tests/{assay}/assignment", {"analyst": "analyst"})
+    )
+    path = f"/api/v1/tests/{assay}/preview"
+    # JSON numbers are accepted as on submission; any staff may preview, not a requester.
+    preview = await stack.ok(stack.post("analyst", path, {"values": ["94.94", 94.94]}))
+    assert preview == {
+        "test_id": assay,
+        "values": ["94.94", "94.94"],
+        "reportable_value": "94.9",
+        "unrounded_value": "94.94",
+        "conformity": "does_not_conform",
+        "unit": "%",
+        "limits": "95.0 – 105.0 % of label claim",
+    }
+    assert await stack.ok(stack.post("quality", path, {"values": ["94.94", "94.94"]})) == preview
+    problem(await stack.post("requester", path, {"values": ["94.94", "94.94"]}), 403)
+    unchanged = await stack.ok(stack.get("analyst", f"/api/v1/tests/{assay}"))
+    assert (unchanged["status"], unchanged["results"]) == ("assigned", [])
+
+    short = problem(await stack.post("analyst", path, {"values": ["99.6"]}), 422)
+    assert short["errors"] == [{"field": "values", "message": "expected 2 values, got 1"}]
+    comma = problem(await stack.post("analyst", path, {"values": ["99.6", "100,1"]}), 422)
+    assert comma["errors"] == [
+        {
+            "field": "values[1]",
+            "message": "'100,1' is not a number (use a point as the decimal separator)",
+        }
+    ]
+    problem(await stack.post("analyst", path, {"values": []}), 422)
+    problem(await stack.post("analyst", f"/api/v1/tests/{lab}-99/preview", {"values": ["1"]}), 404)
+    problem(await stack.post("analyst", "/api/v1/tests/nonsense/preview", {"values": ["1"]}), 404)
+
+    in_spec = await stack.ok(stack.post("analyst", path, {"values": ["99.6", "100.1"]}))
+    submitted = await stack.ok(
+        stack.post("analyst", f"/api/v1/tests/{assay}/results", {"values": ["99.6", "100.1"]})
+    )
+    result = submitted["result"]
+    assert (in_spec["reportable_value"], in_spec["unrounded_value"], in_spec["conformity"]) == (
+        result["reportable_value"],
+        result["unrounded_value"],
+        result["conformity"],
+    )
+    assert (in_spec["reportable_value"], in_spec["conformity"]) == ("99.9", "conforms")
+    assert (in_spec["values"], in_spec["unit"], in_spec["limits"]) == (
+        result["values"],
+        submitted["unit"],
+        submitted["limits"],
+    )

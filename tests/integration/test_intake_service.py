@@ -365,6 +365,68 @@ async def test_list_samples_pages_and_counts_every_match(database_url: str) -> N
             assert message.startswith(f"{field}:")
 
 
+async def test_list_samples_sorts_by_age_due_time_and_product_and_pages_consistently(
+    database_url: str,
+) -> None:
+    async with intake_service(database_url) as (stub, _):
+        amoxicillin, ibuprofen = "Amoxicillin 250 mg capsules", "Ibuprofen 400 mg tablets"
+        paracetamol, zinc = "Paracetamol 500 mg tablets", "Zinc sulfate 20 mg tablets"
+        names = [paracetamol, amoxicillin, paracetamol, ibuprofen, amoxicillin, zinc]
+        await stub.CreateRequest(create("sort", *(new_sample(product_name=n) for n in names)))
+        # Samples 3 and 5 are never received: they have no due time. 2 and 4 fall due together.
+        due_in_days = {1: 5, 2: 1, 4: 1, 6: 3}
+        soon = utcnow().replace(microsecond=0)
+        for number, days in due_in_days.items():
+            await stub.RecordReceipt(receipt(lab(number)))
+            await stub.RecordSlaEvent(
+                intake_pb2.RecordSlaEventRequest(
+                    lab_number=lab(number),
+                    kind=intake_pb2.SLA_EVENT_KIND_DUE_SET,
+                    due_at=to_rfc3339(soon + timedelta(days=days)),
+                    event_key="due-1",
+                )
+            )
+
+        async def numbers(sort: int, page_size: int = 50, **filters: object) -> list[int]:
+            """Every matching sample's number, read page by page."""
+            found: list[int] = []
+            while True:
+                listed = await stub.ListSamples(
+                    intake_pb2.ListSamplesRequest(
+                        sort=sort,  # type: ignore[arg-type]
+                        page_size=page_size,
+                        offset=len(found),
+                        **filters,  # type: ignore[arg-type]
+                    )
+                )
+                found += [int(s.lab_number.rsplit("-", 1)[1]) for s in listed.samples]
+                if len(listed.samples) < page_size or len(found) == listed.total:
+                    assert len(found) == listed.total
+                    return found
+
+        orders = {
+            intake_pb2.SAMPLE_SORT_UNSPECIFIED: [6, 5, 4, 3, 2, 1],  # newest first, as before
+            intake_pb2.SAMPLE_SORT_NEWEST: [6, 5, 4, 3, 2, 1],
+            intake_pb2.SAMPLE_SORT_OLDEST: [1, 2, 3, 4, 5, 6],
+            # soonest due first, a tie in logging order, no due time last
+            intake_pb2.SAMPLE_SORT_DUE: [2, 4, 6, 1, 3, 5],
+            # A-Z, each name newest first
+            intake_pb2.SAMPLE_SORT_PRODUCT: [5, 2, 4, 3, 1, 6],
+        }
+        for sort, expected in orders.items():
+            # Page boundaries fall inside ties and between groups: no sample repeats or goes missing.
+            for page_size in (1, 2, 4, 50):
+                assert await numbers(sort, page_size) == expected, (sort, page_size)
+        received = [common_pb2.SAMPLE_STATUS_RECEIVED]
+        assert await numbers(intake_pb2.SAMPLE_SORT_DUE, 3, statuses=received) == [2, 4, 6, 1]
+        assert await numbers(intake_pb2.SAMPLE_SORT_PRODUCT, 2, text="tablets") == [4, 3, 1, 6]
+        message = await refused(
+            stub.ListSamples(intake_pb2.ListSamplesRequest(sort=99)),  # type: ignore[arg-type]
+            grpc.StatusCode.INVALID_ARGUMENT,
+        )
+        assert message.startswith("sort:")
+
+
 async def test_receipt_accepts_a_registered_sample_once(database_url: str) -> None:
     async with intake_service(database_url) as (stub, db):
         await stub.CreateRequest(create("r"))

@@ -466,3 +466,83 @@ async def test_audit_chain_records_a_tests_history_and_verifies(database_url: st
     assert first_submission["conformity"] == "does_not_conform"
     assert entries[4].reason == "recalculate"
     assert json.loads(entries[2].old_value) == {"status": "assigned", "analyst": "analyst2"}
+
+
+async def test_preview_answers_what_a_later_submit_records_and_changes_nothing(
+    database_url: str,
+) -> None:
+    async with running_lab(database_url) as lab:
+        await lab.plan()
+        for sequence, *_ in PARACETAMOL_RESULTS:
+            await lab.assign(f"{LAB1}-{sequence:02d}")
+        entries, before = lab.audit_count(), await lab.get(ASSAY)
+        previews = [
+            await lab.stub.PreviewResult(
+                testing_pb2.PreviewResultRequest(test_id=f"{LAB1}-{sequence:02d}", values=values)
+            )
+            for sequence, values, *_ in PARACETAMOL_RESULTS
+        ]
+        assert lab.audit_count() == entries
+        assert await lab.get(ASSAY) == before
+        submitted = [
+            await lab.submit(f"{LAB1}-{sequence:02d}", values)
+            for sequence, values, *_ in PARACETAMOL_RESULTS
+        ]
+    for preview, test, (_, _, reportable, unrounded, verdict) in zip(
+        previews, submitted, PARACETAMOL_RESULTS, strict=True
+    ):
+        result = test.results[0]
+        assert (preview.reportable_value, preview.unrounded_value, preview.conformity) == (
+            reportable,
+            unrounded,
+            verdict,
+        )
+        assert (preview.reportable_value, preview.unrounded_value, preview.conformity) == (
+            result.reportable_value,
+            result.unrounded_value,
+            result.conformity,
+        )
+        assert (preview.test_id, list(preview.values)) == (test.test_id, list(result.values))
+        assert (preview.unit, preview.criterion) == (test.spec.unit, test.spec.criterion)
+    assert (previews[2].unit, previews[2].criterion.display) == (
+        "%",
+        "95.0 – 105.0 % of label claim",
+    )
+
+
+async def test_preview_refuses_what_submit_refuses_and_writes_nothing(database_url: str) -> None:
+    dissolution = f"{LAB1}-04"
+    async with running_lab(database_url) as lab:
+        await lab.plan()
+        entries = lab.audit_count()
+
+        async def preview(test_id: str, values: list[str]) -> grpc.aio.AioRpcError:
+            return await refused(
+                lab.stub.PreviewResult(
+                    testing_pb2.PreviewResultRequest(test_id=test_id, values=values)
+                )
+            )
+
+        short = await preview(dissolution, ["92", "88", "95", "90", "91"])
+        not_a_number = await preview(dissolution, ["92", "88", "9x.1", "90", "91", "93"])
+        comma = await preview(ASSAY, ["99,6", "100.1"])
+        unknown = await preview(f"{LAB2}-01", ["99.6"])
+        assert lab.audit_count() == entries
+        test = await lab.get(dissolution)
+    assert (short.code(), short.details()) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "values: expected 6 values, got 5",
+    )
+    assert (not_a_number.code(), not_a_number.details()) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "values[2]: '9x.1' is not a number",
+    )
+    assert (comma.code(), comma.details()) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "values[0]: '99,6' is not a number (use a point as the decimal separator)",
+    )
+    assert (unknown.code(), unknown.details()) == (
+        grpc.StatusCode.NOT_FOUND,
+        f"unknown test '{LAB2}-01'",
+    )
+    assert (test.status, len(test.results)) == (testing_pb2.TEST_STATUS_PENDING, 0)

@@ -1,7 +1,7 @@
 """Samples: lists, detail, and the human steps on a sample (receipt, hold, approval, ...)."""
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -48,8 +48,12 @@ async def list_samples(
     ] = None,
     page: Annotated[int, Query(ge=1, description="1-based.")] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    sort: Annotated[
+        Literal["newest", "oldest", "due", "product"],
+        Query(description="due: soonest SLA due first; product: name A-Z, then newest."),
+    ] = "newest",
 ) -> SamplePage:
-    """Samples, newest first; a requester sees only their own."""
+    """Samples, newest first unless sorted otherwise; a requester sees only their own."""
     answer = await clients.intake.ListSamples(
         intake_pb2.ListSamplesRequest(
             statuses=[str_to_enum(common_pb2.SampleStatus, s) for s in status or []],
@@ -59,6 +63,7 @@ async def list_samples(
             requester="" if is_staff(identity.roles) else identity.username,
             page_size=page_size,
             offset=(page - 1) * page_size,
+            sort=str_to_enum(intake_pb2.SampleSort, sort),
         )
     )
     return SamplePage(

@@ -13,6 +13,7 @@ from services.gateway.problems import FieldError, Unprocessable, responses
 from services.gateway.schemas import (
     AssignmentIn,
     ResultIn,
+    ResultPreviewOut,
     ReviewIn,
     TestOut,
     TestPage,
@@ -92,6 +93,16 @@ async def submit_result(
     )
     await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.submit_result, data)
     return await reads.test(clients, test_id)
+
+
+@router.post("/tests/{test_id}/preview", responses=responses(401, 403, 404, 422, 502, 503))
+async def preview_result(
+    test_id: str, body: ResultIn, clients: Clients, _acting: AsStaff
+) -> ResultPreviewOut:
+    """The reportable value and conformity that these raw values would give; records nothing.
+
+    Takes the body of `POST /tests/{test_id}/results` (remarks are ignored)."""
+    return await reads.preview(clients, test_id, body.values)
 
 
 @router.post("/tests/{test_id}/review", responses=_ACTION_ERRORS)

@@ -20,6 +20,42 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _SampleSort:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SampleSortEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SampleSort.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SAMPLE_SORT_UNSPECIFIED: _SampleSort.ValueType  # 0
+    """Not set: newest first."""
+    SAMPLE_SORT_NEWEST: _SampleSort.ValueType  # 1
+    """Most recently logged first."""
+    SAMPLE_SORT_OLDEST: _SampleSort.ValueType  # 2
+    """First logged first."""
+    SAMPLE_SORT_DUE: _SampleSort.ValueType  # 3
+    """Soonest SLA due time first, then first logged; samples without a due time
+    (e.g. not yet received) last.
+    """
+    SAMPLE_SORT_PRODUCT: _SampleSort.ValueType  # 4
+    """Product name A-Z, then newest first."""
+
+class SampleSort(_SampleSort, metaclass=_SampleSortEnumTypeWrapper):
+    """Orders of the sample list. Ties keep a fixed order (by creation), so pages never overlap."""
+
+SAMPLE_SORT_UNSPECIFIED: SampleSort.ValueType  # 0
+"""Not set: newest first."""
+SAMPLE_SORT_NEWEST: SampleSort.ValueType  # 1
+"""Most recently logged first."""
+SAMPLE_SORT_OLDEST: SampleSort.ValueType  # 2
+"""First logged first."""
+SAMPLE_SORT_DUE: SampleSort.ValueType  # 3
+"""Soonest SLA due time first, then first logged; samples without a due time
+(e.g. not yet received) last.
+"""
+SAMPLE_SORT_PRODUCT: SampleSort.ValueType  # 4
+"""Product name A-Z, then newest first."""
+Global___SampleSort: _TypeAlias = SampleSort  # noqa: Y015
+
 class _SlaEventKind:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -373,6 +409,7 @@ class ListSamplesRequest(_message.Message):
     REQUESTER_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     OFFSET_FIELD_NUMBER: _builtins.int
+    SORT_FIELD_NUMBER: _builtins.int
     purpose: _common_pb2.Purpose.ValueType
     """Only this purpose."""
     overdue: _builtins.bool
@@ -385,6 +422,8 @@ class ListSamplesRequest(_message.Message):
     """Page size, 1..500 (default 50)."""
     offset: _builtins.int
     """Zero-based offset."""
+    sort: Global___SampleSort.ValueType
+    """Order of the list; unspecified means newest first."""
     @_builtins.property
     def statuses(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.SampleStatus.ValueType]:
         """Only these statuses."""
@@ -399,10 +438,11 @@ class ListSamplesRequest(_message.Message):
         requester: _builtins.str = ...,
         page_size: _builtins.int = ...,
         offset: _builtins.int = ...,
+        sort: Global___SampleSort.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["offset", b"offset", "overdue", b"overdue", "page_size", b"page_size", "purpose", b"purpose", "requester", b"requester", "statuses", b"statuses", "text", b"text"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["offset", b"offset", "overdue", b"overdue", "page_size", b"page_size", "purpose", b"purpose", "requester", b"requester", "sort", b"sort", "statuses", b"statuses", "text", b"text"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

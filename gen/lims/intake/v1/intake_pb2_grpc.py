@@ -87,7 +87,7 @@ class IntakeServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListSamples(self, request, context):
-        """Lists samples, newest first, with filters and paging.
+        """Lists samples with filters, in the order asked (newest first by default), paged.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

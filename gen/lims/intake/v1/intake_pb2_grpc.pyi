@@ -40,7 +40,7 @@ class IntakeServiceStub:
     GetSample: _grpc.UnaryUnaryMultiCallable[_intake_pb2.GetSampleRequest, _intake_pb2.Sample]
     """Returns one sample with its timeline."""
     ListSamples: _grpc.UnaryUnaryMultiCallable[_intake_pb2.ListSamplesRequest, _intake_pb2.ListSamplesResponse]
-    """Lists samples, newest first, with filters and paging."""
+    """Lists samples with filters, in the order asked (newest first by default), paged."""
     RecordReceipt: _grpc.UnaryUnaryMultiCallable[_intake_pb2.RecordReceiptRequest, _intake_pb2.Sample]
     """Records the receipt check; accepted -> received, rejected -> rejected.
     Idempotent: repeating the same decision returns the sample unchanged.
@@ -62,7 +62,7 @@ class IntakeServiceAsyncStub(IntakeServiceStub):
     GetSample: _aio.UnaryUnaryMultiCallable[_intake_pb2.GetSampleRequest, _intake_pb2.Sample]  # type: ignore[assignment]
     """Returns one sample with its timeline."""
     ListSamples: _aio.UnaryUnaryMultiCallable[_intake_pb2.ListSamplesRequest, _intake_pb2.ListSamplesResponse]  # type: ignore[assignment]
-    """Lists samples, newest first, with filters and paging."""
+    """Lists samples with filters, in the order asked (newest first by default), paged."""
     RecordReceipt: _aio.UnaryUnaryMultiCallable[_intake_pb2.RecordReceiptRequest, _intake_pb2.Sample]  # type: ignore[assignment]
     """Records the receipt check; accepted -> received, rejected -> rejected.
     Idempotent: repeating the same decision returns the sample unchanged.
@@ -99,7 +99,7 @@ class IntakeServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _intake_pb2.ListSamplesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_intake_pb2.ListSamplesResponse, _abc.Awaitable[_intake_pb2.ListSamplesResponse]]:
-        """Lists samples, newest first, with filters and paging."""
+        """Lists samples with filters, in the order asked (newest first by default), paged."""
 
     @_abc_1.abstractmethod
     def RecordReceipt(

@@ -744,6 +744,86 @@ class SubmitResultRequest(_message.Message):
 Global___SubmitResultRequest: _TypeAlias = SubmitResultRequest  # noqa: Y015
 
 @_typing.final
+class PreviewResultRequest(_message.Message):
+    """Input of PreviewResult."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEST_ID_FIELD_NUMBER: _builtins.int
+    VALUES_FIELD_NUMBER: _builtins.int
+    test_id: _builtins.str
+    """Test id."""
+    @_builtins.property
+    def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Raw replicate values, as SubmitResult would receive them."""
+
+    def __init__(
+        self,
+        *,
+        test_id: _builtins.str = ...,
+        values: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["test_id", b"test_id", "values", b"values"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PreviewResultRequest: _TypeAlias = PreviewResultRequest  # noqa: Y015
+
+@_typing.final
+class ResultPreview(_message.Message):
+    """What SubmitResult would compute from the same values; nothing is recorded."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEST_ID_FIELD_NUMBER: _builtins.int
+    VALUES_FIELD_NUMBER: _builtins.int
+    REPORTABLE_VALUE_FIELD_NUMBER: _builtins.int
+    UNROUNDED_VALUE_FIELD_NUMBER: _builtins.int
+    CONFORMITY_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    CRITERION_FIELD_NUMBER: _builtins.int
+    test_id: _builtins.str
+    """Test id."""
+    reportable_value: _builtins.str
+    """Reportable value after calculation and rounding, e.g. "99.8"."""
+    unrounded_value: _builtins.str
+    """The unrounded value (empty for a text observation)."""
+    conformity: _common_pb2.Conformity.ValueType
+    """Verdict against the criterion."""
+    unit: _builtins.str
+    """Unit of the reportable value, e.g. "%"; empty for text."""
+    @_builtins.property
+    def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Raw replicate values as they would be recorded (trimmed); lets a caller match an answer
+        to the input it previewed.
+        """
+
+    @_builtins.property
+    def criterion(self) -> Global___Criterion:
+        """The test's acceptance criterion; display is the limit as printed."""
+
+    def __init__(
+        self,
+        *,
+        test_id: _builtins.str = ...,
+        values: _abc.Iterable[_builtins.str] | None = ...,
+        reportable_value: _builtins.str = ...,
+        unrounded_value: _builtins.str = ...,
+        conformity: _common_pb2.Conformity.ValueType = ...,
+        unit: _builtins.str = ...,
+        criterion: Global___Criterion | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["criterion", b"criterion"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conformity", b"conformity", "criterion", b"criterion", "reportable_value", b"reportable_value", "test_id", b"test_id", "unit", b"unit", "unrounded_value", b"unrounded_value", "values", b"values"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResultPreview: _TypeAlias = ResultPreview  # noqa: Y015
+
+@_typing.final
 class RecordReviewOutcomeRequest(_message.Message):
     """Input of RecordReviewOutcome."""
 

@@ -75,6 +75,11 @@ class TestingServiceStub:
                 request_serializer=lims_dot_testing_dot_v1_dot_testing__pb2.SubmitResultRequest.SerializeToString,
                 response_deserializer=lims_dot_testing_dot_v1_dot_testing__pb2.Test.FromString,
                 _registered_method=True)
+        self.PreviewResult = channel.unary_unary(
+                '/lims.testing.v1.TestingService/PreviewResult',
+                request_serializer=lims_dot_testing_dot_v1_dot_testing__pb2.PreviewResultRequest.SerializeToString,
+                response_deserializer=lims_dot_testing_dot_v1_dot_testing__pb2.ResultPreview.FromString,
+                _registered_method=True)
         self.RecordReviewOutcome = channel.unary_unary(
                 '/lims.testing.v1.TestingService/RecordReviewOutcome',
                 request_serializer=lims_dot_testing_dot_v1_dot_testing__pb2.RecordReviewOutcomeRequest.SerializeToString,
@@ -144,6 +149,14 @@ class TestingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PreviewResult(self, request, context):
+        """Computes, rounds and judges raw values as SubmitResult would, and records nothing: the
+        analyst sees the reportable value and the verdict before submitting. Any test, any state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordReviewOutcome(self, request, context):
         """Records the reviewer's outcome: accepted, or sent back to the analyst. Idempotent on review_key.
         """
@@ -193,6 +206,11 @@ def add_TestingServiceServicer_to_server(servicer, server):
                     servicer.SubmitResult,
                     request_deserializer=lims_dot_testing_dot_v1_dot_testing__pb2.SubmitResultRequest.FromString,
                     response_serializer=lims_dot_testing_dot_v1_dot_testing__pb2.Test.SerializeToString,
+            ),
+            'PreviewResult': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewResult,
+                    request_deserializer=lims_dot_testing_dot_v1_dot_testing__pb2.PreviewResultRequest.FromString,
+                    response_serializer=lims_dot_testing_dot_v1_dot_testing__pb2.ResultPreview.SerializeToString,
             ),
             'RecordReviewOutcome': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordReviewOutcome,
@@ -417,6 +435,33 @@ class TestingService:
             '/lims.testing.v1.TestingService/SubmitResult',
             lims_dot_testing_dot_v1_dot_testing__pb2.SubmitResultRequest.SerializeToString,
             lims_dot_testing_dot_v1_dot_testing__pb2.Test.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PreviewResult(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.testing.v1.TestingService/PreviewResult',
+            lims_dot_testing_dot_v1_dot_testing__pb2.PreviewResultRequest.SerializeToString,
+            lims_dot_testing_dot_v1_dot_testing__pb2.ResultPreview.FromString,
             options,
             channel_credentials,
             insecure,

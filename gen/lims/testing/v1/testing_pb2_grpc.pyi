@@ -53,6 +53,10 @@ class TestingServiceStub:
     """Records raw values; computes, rounds and judges the reportable result.
     Idempotent on submission_key.
     """
+    PreviewResult: _grpc.UnaryUnaryMultiCallable[_testing_pb2.PreviewResultRequest, _testing_pb2.ResultPreview]
+    """Computes, rounds and judges raw values as SubmitResult would, and records nothing: the
+    analyst sees the reportable value and the verdict before submitting. Any test, any state.
+    """
     RecordReviewOutcome: _grpc.UnaryUnaryMultiCallable[_testing_pb2.RecordReviewOutcomeRequest, _testing_pb2.Test]
     """Records the reviewer's outcome: accepted, or sent back to the analyst. Idempotent on review_key."""
 
@@ -80,6 +84,10 @@ class TestingServiceAsyncStub(TestingServiceStub):
     SubmitResult: _aio.UnaryUnaryMultiCallable[_testing_pb2.SubmitResultRequest, _testing_pb2.Test]  # type: ignore[assignment]
     """Records raw values; computes, rounds and judges the reportable result.
     Idempotent on submission_key.
+    """
+    PreviewResult: _aio.UnaryUnaryMultiCallable[_testing_pb2.PreviewResultRequest, _testing_pb2.ResultPreview]  # type: ignore[assignment]
+    """Computes, rounds and judges raw values as SubmitResult would, and records nothing: the
+    analyst sees the reportable value and the verdict before submitting. Any test, any state.
     """
     RecordReviewOutcome: _aio.UnaryUnaryMultiCallable[_testing_pb2.RecordReviewOutcomeRequest, _testing_pb2.Test]  # type: ignore[assignment]
     """Records the reviewer's outcome: accepted, or sent back to the analyst. Idempotent on review_key."""
@@ -153,6 +161,16 @@ class TestingServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_testing_pb2.Test, _abc.Awaitable[_testing_pb2.Test]]:
         """Records raw values; computes, rounds and judges the reportable result.
         Idempotent on submission_key.
+        """
+
+    @_abc_1.abstractmethod
+    def PreviewResult(
+        self,
+        request: _testing_pb2.PreviewResultRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_testing_pb2.ResultPreview, _abc.Awaitable[_testing_pb2.ResultPreview]]:
+        """Computes, rounds and judges raw values as SubmitResult would, and records nothing: the
+        analyst sees the reportable value and the verdict before submitting. Any test, any state.
         """
 
     @_abc_1.abstractmethod

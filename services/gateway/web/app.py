@@ -1,0 +1,37 @@
+"""Mounting the web UI on the gateway: its pages and forms, its stylesheet, and htmx, which is
+installed as a package (django-js-lib-htmx ships the file; nothing of Django is used) and
+served from there, so no third-party file is copied into the repository."""
+
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from services.gateway.web import forms, pages
+from services.gateway.web.session import LoginRequired
+
+STATIC = Path(__file__).resolve().parent / "static"
+HTMX = files("js_lib_htmx").joinpath("static/htmx/htmx.min.js")
+
+
+def install(app: FastAPI) -> None:
+    """Adds the web UI's routes, static files and sign-in redirect to the gateway app."""
+    app.include_router(pages.router)
+    app.include_router(forms.router)
+
+    @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
+    async def htmx() -> Response:
+        return FileResponse(str(HTMX), media_type="text/javascript")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    async def to_login(request: Request, error: Exception) -> Response:
+        assert isinstance(error, LoginRequired)
+        if request.headers.get("HX-Request"):
+            # htmx swaps what it receives: tell it to load the sign-in page as a whole.
+            return Response(status_code=204, headers={"HX-Redirect": error.location})
+        return RedirectResponse(error.location, status_code=303)
+
+    app.add_exception_handler(LoginRequired, to_login)

@@ -1,0 +1,170 @@
+"""Languages of the web UI: Babel catalogues, and dates and numbers in the lab's locale and zone.
+
+Messages are written in English in the code and templates (`_("...")`); each other language has a
+catalogue `locale/<code>/LC_MESSAGES/messages.po`, compiled in memory when first used, so no
+compiled file is kept in the repository. French is the default. A right-to-left language (Arabic)
+only needs its catalogue and an entry in LANGUAGES: templates take the direction from `Lang.dir`.
+"""
+
+import gettext
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+# code -> name shown in the switch, in its own language
+LANGUAGES = {"fr": "Français", "en": "English"}
+DEFAULT_LANGUAGE = "fr"
+RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
+
+
+@lru_cache
+def catalogue(code: str) -> gettext.NullTranslations:
+    """The compiled catalogue of a language (English, the source language, needs none)."""
+    po = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as source:
+        messages = read_po(source, locale=code)
+    compiled = BytesIO()
+    write_mo(compiled, messages)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def choose(requested: str | None) -> str:
+    """A supported language code: the one asked for, else the default."""
+    return requested if requested in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Lang:
+    """One request's language: translations and the formats of its locale, in the lab's zone."""
+
+    code: str
+    timezone: str
+
+    @property
+    def dir(self) -> str:
+        """Text direction of the page."""
+        return "rtl" if self.code in RIGHT_TO_LEFT else "ltr"
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(self.code)
+
+    def gettext(self, message: str, **values: Any) -> str:
+        """The message in this language, with %(name)s placeholders filled from `values`."""
+        text = catalogue(self.code).gettext(message)
+        return text % values if values else text
+
+    def datetime(self, value: str | datetime | None) -> str:
+        """A date and time (RFC 3339 text or datetime) in the lab's zone; '' for none."""
+        moment = _parse_datetime(value)
+        if moment is None:
+            return ""
+        return format_datetime(moment, "medium", tzinfo=ZoneInfo(self.timezone), locale=self.locale)
+
+    def date(self, value: str | date | None) -> str:
+        """A calendar date; '' for none."""
+        if not value:
+            return ""
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+        return format_date(day, "medium", locale=self.locale)
+
+    def number(self, value: str | None) -> str:
+        """A decimal as the locale writes it, every digit kept ("99,5" in French)."""
+        if value is None or value == "":
+            return ""
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return value  # a text observation ("conforms") stays as entered
+        exponent = number.as_tuple().exponent
+        decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        return format_decimal(
+            number, format="#,##0." + "0" * decimals if decimals else "#,##0", locale=self.locale
+        )
+
+
+def _parse_datetime(value: str | datetime | None) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogues without translating it here (gettext's N_)."""
+    return message
+
+
+# Words the pages build from data (statuses, purposes, verdicts, timeline actions), and the
+# refusals the shared handlers word in English: listed so the catalogues must translate them.
+DATA_MESSAGES = (
+    # sample statuses (underscores shown as spaces)
+    N_("registered"),
+    N_("received"),
+    N_("rejected"),
+    N_("in testing"),
+    N_("in review"),
+    N_("awaiting approval"),
+    N_("released"),
+    N_("on hold"),
+    N_("cancelled"),
+    # test statuses, review outcomes, verdicts, signature meanings
+    N_("pending"),
+    N_("assigned"),
+    N_("submitted"),
+    N_("accepted"),
+    N_("invalidated"),
+    N_("sent back"),
+    N_("conforms"),
+    N_("does not conform"),
+    N_("authored"),
+    N_("reviewed"),
+    N_("approved"),
+    N_("witnessed"),
+    # purposes
+    N_("registration"),
+    N_("batch release"),
+    N_("market surveillance"),
+    N_("complaint"),
+    N_("suspected falsified"),
+    # timeline actions
+    N_("status changed"),
+    N_("sla due set"),
+    N_("sla warning"),
+    N_("sla breach"),
+)
+REFUSAL_MESSAGES = (
+    N_("required when accepted"),
+    N_("required when rejected"),
+    N_("required when sending a result back"),
+    N_("Field required"),
+    N_("Input should be greater than 0"),
+    N_("Input should be a valid decimal"),
+    N_("Input should be a valid date or datetime, input is too short"),
+    N_("String should have at least 1 character"),
+    N_("List should have at least 1 item after validation, not 0"),
+    N_("the password does not match: the signature was not applied and the attempt was recorded"),
+    N_("the form is out of date or was not sent by this application; reload it"),
+    N_("this action needs the role 'reception'"),
+    N_("this action needs the role 'analyst'"),
+    N_("this action needs the role 'reviewer'"),
+    N_("this action needs the role 'approver'"),
+    N_("this action needs one of the roles 'reception', 'admin', 'requester'"),
+)
