@@ -5,6 +5,7 @@ python3 dev.py run        start the whole system (Temporal, services, worker, ga
 python3 dev.py test       check generated code, lint, and run every test
 python3 dev.py bench      run the benchmarks
 python3 dev.py protos     regenerate gen/ from protos/ (--check to compare only)
+python3 dev.py audit-verify   check the audit chains in the databases (exit 1 if one is broken)
 """
 
 from __future__ import annotations
@@ -98,6 +99,11 @@ def cmd_protos(args: list[str]) -> int:
     return in_venv("scripts/gen_protos.py", *args)
 
 
+def cmd_audit_verify(args: list[str]) -> int:
+    ensure_venv(dev=False)
+    return in_venv("-m", "kernel.audit_verify", *args)
+
+
 def cmd_lock(args: list[str]) -> int:
     ensure_venv(dev=True)
     if in_venv("-m", "pip", "install", "--quiet", "pip-tools") != 0:
@@ -118,6 +124,7 @@ COMMANDS = {
     "test": cmd_test,
     "bench": cmd_bench,
     "protos": cmd_protos,
+    "audit-verify": cmd_audit_verify,
     "lock": cmd_lock,
 }
 

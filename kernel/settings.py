@@ -4,6 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,10 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = 480
     # A web session ends this long after signing in (the browser is sent to sign in again).
     web_session_minutes: int = 480
+    # This many consecutive failed password checks (sign-in or signature) lock the account for
+    # lockout_minutes (21 CFR 11.300(d)); a success resets the count, an admin may unlock.
+    lockout_failures: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
 
     def database_url(self, service: ServiceName) -> str:
         """The database URL of one service (each service owns its own database)."""

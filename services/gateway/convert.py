@@ -24,6 +24,7 @@ from services.gateway.schemas import (
     TestOut,
     VerificationOut,
 )
+from services.gateway.signature_checks import intact_signatures
 
 
 def _or_none(text: str) -> str | None:
@@ -161,8 +162,8 @@ def test(message: testing_pb2.Test) -> TestOut:
     )
 
 
-def signature(message: common_pb2.Signature) -> SignatureOut:
-    """An electronic signature."""
+def signature(message: common_pb2.Signature, *, intact: bool) -> SignatureOut:
+    """An electronic signature, and whether its record still matches it."""
     return SignatureOut(
         username=message.username,
         full_name=message.full_name,
@@ -171,6 +172,7 @@ def signature(message: common_pb2.Signature) -> SignatureOut:
         content_hash=message.content_hash,
         record_kind=message.record_kind,
         record_id=message.record_id,
+        intact=intact,
     )
 
 
@@ -194,15 +196,19 @@ def certificate_ref(message: reporting_pb2.Certificate, public_base_url: str) ->
 
 def sample_detail(
     sample: intake_pb2.Sample,
-    tests: list[testing_pb2.Test],
+    plan: testing_pb2.TestPlan | None,
     signatures: list[common_pb2.Signature],
     certificate: CertificateRef | None,
 ) -> SampleDetail:
-    """A sample with its tests, signatures, timeline and certificate."""
+    """A sample with its tests, signatures (each checked against its record), timeline and
+    certificate."""
+    intact = intact_signatures(sample, plan, signatures)
     return SampleDetail(
         **_summary_fields(sample),
-        tests=[test(message) for message in tests],
-        signatures=[signature(message) for message in signatures],
+        tests=[test(message) for message in (plan.tests if plan else [])],
+        signatures=[
+            signature(message, intact=message.signature_id in intact) for message in signatures
+        ],
         timeline=[event(message) for message in sample.timeline],
         certificate=certificate,
     )

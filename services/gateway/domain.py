@@ -1,6 +1,8 @@
 """Pure rules of the gateway: roles, who may do what, who sees which sample. No I/O."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -72,3 +74,47 @@ def sla_state(*, due_at: str, warning_at: str, breached_at: str) -> str:
     if warning_at:
         return "warning"
     return "ok" if due_at else "none"
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """How many consecutive failed password checks lock an account, and for how long."""
+
+    failures: int = 5
+    duration: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class PasswordFailures:
+    """An account's consecutive failed password checks and the end of its lock (None: none)."""
+
+    count: int = 0
+    locked_until: datetime | None = None
+
+    def lock_at(self, now: datetime) -> datetime | None:
+        """The end of the lock if one is in force at `now`."""
+        if self.locked_until is not None and now < self.locked_until:
+            return self.locked_until
+        return None
+
+    def lock_ended(self, now: datetime) -> bool:
+        """Whether a lock ran out by `now` (the record still holds it until the next attempt)."""
+        return self.locked_until is not None and now >= self.locked_until
+
+
+def after_failure(
+    failures: PasswordFailures, policy: LockoutPolicy, now: datetime
+) -> PasswordFailures:
+    """One more wrong password. The failure that reaches the limit locks the account from `now`
+    and starts the count again, so that a lock that runs out gives the full number of tries
+    back; during a lock nothing changes (the password is not even checked then)."""
+    if failures.lock_at(now) is not None:
+        return failures
+    count = (0 if failures.lock_ended(now) else failures.count) + 1
+    if count < policy.failures:
+        return PasswordFailures(count, None)
+    # Whole seconds: the refusal shows this time, and the lock must not end before it says.
+    until = now + policy.duration
+    if until.microsecond:
+        until = until.replace(microsecond=0) + timedelta(seconds=1)
+    return PasswordFailures(0, until)

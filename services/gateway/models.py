@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from kernel.audit import AuditEntryMixin, AuditHeadMixin
@@ -28,6 +28,11 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Lockout (domain.after_failure): consecutive failed password checks, sign-in or signature,
+    # since the last success or lock; and the end of the lock, None when not locked. Operational
+    # state, not part of the user's audited snapshot: its changes have audit entries of their own.
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     roles: Mapped[list["UserRole"]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="UserRole.role"
@@ -68,3 +73,22 @@ class AuditEntry(AuditEntryMixin, Base):
 
 class AuditHead(AuditHeadMixin, Base):
     """The head of the gateway's audit chain."""
+
+
+class AuditReview(Base):
+    """A review of the audit trail, recorded by the quality manager (EU GMP Annex 11 §9:
+    audit trails are reviewed regularly, and that the review was done must itself show)."""
+
+    __tablename__ = "audit_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(50))
+    # The period of activity reviewed: entries at or after its start and before its end.
+    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    period_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The filters the reviewer used (canonical JSON object, "{}" for none).
+    filters: Mapped[str] = mapped_column(Text)
+    comment: Mapped[str] = mapped_column(Text)

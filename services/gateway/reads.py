@@ -44,16 +44,16 @@ def check_visible(identity: Identity, found: intake_pb2.Sample) -> None:
         raise Missing(f"no sample {found.lab_number}")
 
 
-async def _tests(clients: Connections, lab_number: str) -> list[testing_pb2.Test]:
+async def _plan(clients: Connections, lab_number: str) -> testing_pb2.TestPlan | None:
     try:
-        plan = await clients.testing.GetTestPlan(
+        plan: testing_pb2.TestPlan = await clients.testing.GetTestPlan(
             testing_pb2.GetTestPlanRequest(lab_number=lab_number)
         )
     except grpc.aio.AioRpcError as error:
         if _not_found(error):  # no plan before receipt
-            return []
+            return None
         raise
-    return list(plan.tests)
+    return plan
 
 
 async def _signatures(clients: Connections, lab_number: str) -> list[common_pb2.Signature]:
@@ -104,16 +104,16 @@ async def sample_detail(
     `after`: the workflow's answer to the step just taken; when it shows no result yet, the
     review and reporting services are not asked for signatures or a certificate."""
     signed = after is None or may_be_signed(after)
-    found, tests, signatures, issued = await asyncio.gather(
+    found, plan, signatures, issued = await asyncio.gather(
         sample(clients, identity, lab_number),
-        _tests(clients, lab_number),
+        _plan(clients, lab_number),
         _signatures(clients, lab_number) if signed else _no_signatures(),
         certificate(clients, lab_number) if signed else _none(),
     )
     reference = (
         convert.certificate_ref(issued, clients.settings.public_base_url) if issued else None
     )
-    return convert.sample_detail(found, tests, signatures, reference)
+    return convert.sample_detail(found, plan, signatures, reference)
 
 
 def test_lab_number(test_id: str) -> str:

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -273,6 +274,10 @@ class SignatureOut(BaseModel):
     content_hash: str = Field(description="SHA-256 (hex) of what was signed.")
     record_kind: str = Field(description='"test_review" or "sample_approval".')
     record_id: str
+    intact: bool = Field(
+        description="The signed record, read now, still hashes to content_hash; false means it "
+        "changed after signing and the signature no longer applies to it."
+    )
 
 
 class EventOut(BaseModel):
@@ -427,3 +432,83 @@ class Health(BaseModel):
     """Liveness of the gateway."""
 
     status: Literal["ok"] = "ok"
+
+
+# --- audit trail ----------------------------------------------------------------------------
+
+AuditService = Literal["intake", "testing", "review", "reporting", "gateway"]
+
+
+class AuditEntryOut(BaseModel):
+    """One entry of one service's audit chain, with every column it stores."""
+
+    service: AuditService = Field(description="The service whose chain holds the entry.")
+    seq: int = Field(description="Position in that service's chain, from 1, without gaps.")
+    at: Timestamp = Field(description="When the change was made (UTC).")
+    username: str = Field(description='Who made it ("system" for the system itself).')
+    full_name: str = Field(description="Their full name at the time.")
+    role: str = Field(description="The role they acted under.")
+    action: str = Field(description='What was done, e.g. "sample_received".')
+    entity_type: str = Field(description='Kind of record, e.g. "sample", "test", "user".')
+    entity_id: str = Field(description="Id of the record, e.g. a lab number or a test id.")
+    old_value: str = Field(description='Values before the change, canonical JSON ("" if none).')
+    new_value: str = Field(description='Values after the change, canonical JSON ("" if none).')
+    reason: str = Field(description="Why, as the user gave it.")
+    prev_hash: str = Field(description="SHA-256 (hex) of the previous entry of the chain.")
+    hash: str = Field(description="SHA-256 (hex) over the columns above and prev_hash.")
+
+
+class AuditPage(BaseModel):
+    """A page of audit entries from the chains asked for, merged by time."""
+
+    items: list[AuditEntryOut]
+    total: int = Field(description="Number of entries matching the filters, in all chains asked.")
+    page: int
+    page_size: int
+
+
+class AuditChainOut(BaseModel):
+    """The check of one service's audit chain."""
+
+    service: AuditService
+    entries: int = Field(description="Entries found sound before the first broken link.")
+    intact: bool = Field(description="Every entry and link is right and nothing is missing.")
+    broken_at: int | None = Field(description="Seq of the first broken link; null when intact.")
+    problem: str = Field(description='What is wrong there ("" when intact).')
+
+
+class AuditVerificationOut(BaseModel):
+    """The check of every service's audit chain."""
+
+    intact: bool = Field(description="True when every chain is intact.")
+    checked_at: Timestamp
+    chains: list[AuditChainOut]
+
+
+class AuditReviewIn(Input):
+    """That the audit trail of a period was reviewed (EU GMP Annex 11 §9), and what was found."""
+
+    period_start: AwareDatetime = Field(description="Start of the period reviewed (inclusive).")
+    period_end: AwareDatetime = Field(description="End of the period reviewed (exclusive).")
+    filters: dict[Annotated[str, StringConstraints(max_length=50)], Text] = Field(
+        default_factory=dict,
+        max_length=20,
+        description='The filters used, e.g. {"service": "testing", "username": "analyst"}.',
+    )
+    comment: str = Field(
+        min_length=1, max_length=4000, description="What was reviewed and what was found."
+    )
+
+
+class AuditReviewOut(BaseModel):
+    """A recorded review of the audit trail."""
+
+    review_id: int
+    reviewed_at: Timestamp
+    username: str = Field(description="Who reviewed.")
+    full_name: str
+    role: str
+    period_start: Timestamp
+    period_end: Timestamp
+    filters: dict[str, str]
+    comment: str

@@ -7,9 +7,13 @@ import time
 
 from kernel.audit import Who
 from kernel.db import Database
+from kernel.settings import get_settings
 from services.gateway import service
-from services.gateway.auth import Identity, verify_password
+from services.gateway.auth import Identity
+from services.gateway.credentials import check_password, locked_message, lockout_policy
+from services.gateway.domain import LockoutPolicy
 from services.gateway.problems import SignatureRefused, Unauthenticated
+from services.gateway.service import PasswordAttempt
 
 log = logging.getLogger(__name__)
 
@@ -69,21 +73,35 @@ async def confirm_signer(
     role: str,
     record_kind: str,
     record_id: str,
+    policy: LockoutPolicy | None = None,
 ) -> None:
-    """Re-authenticates the signer; a wrong password is audited and refused (401)."""
+    """Re-authenticates the signer; a wrong password is audited, counts towards the lockout
+    (credentials.check_password) and is refused (401), as is any signature while locked.
+    `policy` defaults to the process's settings."""
     user = await db.read_call(service.find_account, identity.username)
     if user is None or not user.active:
         raise Unauthenticated("this account is no longer active; sign in again")
-    if sessions.matches(identity, user.password_hash, password):
-        return
-    if await verify_password(user.password_hash, password):
-        sessions.remember(identity, user.password_hash, password)
-        return
     who = Who(identity.username, identity.full_name, role)
-    log.warning("signature refused: wrong password for %s on %s", identity.username, record_id)
-    await db.write_call(
-        service.record_refused_signature, who=who, record_kind=record_kind, record_id=record_id
+    attempt = PasswordAttempt(
+        "signature_refused",
+        "signature",
+        who,
+        {"record_kind": record_kind, "record_id": record_id},
     )
+    known = sessions.matches(identity, user.password_hash, password)
+    policy = policy or lockout_policy(get_settings())
+    verdict = await check_password(db, policy, user, password, attempt, known_match=known)
+    if verdict.accepted:
+        if not known:
+            sessions.remember(identity, user.password_hash, password)
+        return
+    if verdict.locked_until is not None:
+        log.warning("signature refused: %s is locked (%s)", identity.username, record_id)
+        raise SignatureRefused(
+            f"the signature was not applied and the attempt was recorded: "
+            f"{locked_message(verdict.locked_until)}"
+        )
+    log.warning("signature refused: wrong password for %s on %s", identity.username, record_id)
     raise SignatureRefused(
         "the password does not match: the signature was not applied and the attempt was recorded"
     )

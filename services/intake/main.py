@@ -6,23 +6,28 @@ from zoneinfo import ZoneInfo
 
 import grpc
 
-from kernel import migrations
+from kernel import audit_service, migrations
 from kernel.db import Database
 from kernel.grpc_server import configure_logging, serve
 from kernel.settings import Settings, get_settings
 from lims.intake.v1 import intake_pb2, intake_pb2_grpc
 from services.intake.grpc_server import IntakeServicer
+from services.intake.models import AuditEntry, AuditHead
 from services.intake.service import Numbering
 
-SERVICE_NAMES: list[str] = [intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name]
+SERVICE_NAMES: list[str] = [
+    intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name,
+    audit_service.SERVICE_NAME,
+]
 
 
 def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], None]:
-    """A function that adds the IntakeService servicer to a server."""
+    """A function adding the IntakeService servicer and its chain's AuditTrail to a server."""
     numbering = Numbering(settings.lab_number_prefix, ZoneInfo(settings.timezone))
 
     def add(server: grpc.aio.Server) -> None:
         intake_pb2_grpc.add_IntakeServiceServicer_to_server(IntakeServicer(db, numbering), server)
+        audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 
     return add
 

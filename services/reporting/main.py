@@ -5,23 +5,28 @@ from collections.abc import Callable
 
 import grpc
 
-from kernel import migrations
+from kernel import audit_service, migrations
 from kernel.db import Database
 from kernel.grpc_server import configure_logging, serve
 from kernel.settings import Settings, get_settings
 from lims.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from services.reporting.grpc_server import ReportingServicer
+from services.reporting.models import AuditEntry, AuditHead
 
-SERVICE_NAMES: list[str] = [reporting_pb2.DESCRIPTOR.services_by_name["ReportingService"].full_name]
+SERVICE_NAMES: list[str] = [
+    reporting_pb2.DESCRIPTOR.services_by_name["ReportingService"].full_name,
+    audit_service.SERVICE_NAME,
+]
 
 
 def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], None]:
-    """A function that adds the ReportingService servicer to a server."""
+    """A function adding the ReportingService servicer and its chain's AuditTrail to a server."""
 
     def add(server: grpc.aio.Server) -> None:
         reporting_pb2_grpc.add_ReportingServiceServicer_to_server(
             ReportingServicer(db, settings), server
         )
+        audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 
     return add
 

@@ -5,21 +5,26 @@ from collections.abc import Callable
 
 import grpc
 
-from kernel import migrations
+from kernel import audit_service, migrations
 from kernel.db import Database
 from kernel.grpc_server import configure_logging, serve
 from kernel.settings import Settings, get_settings
 from lims.review.v1 import review_pb2, review_pb2_grpc
 from services.review.grpc_server import ReviewServicer
+from services.review.models import AuditEntry, AuditHead
 
-SERVICE_NAMES: list[str] = [review_pb2.DESCRIPTOR.services_by_name["ReviewService"].full_name]
+SERVICE_NAMES: list[str] = [
+    review_pb2.DESCRIPTOR.services_by_name["ReviewService"].full_name,
+    audit_service.SERVICE_NAME,
+]
 
 
 def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], None]:
-    """A function that adds the ReviewService servicer to a server."""
+    """A function adding the ReviewService servicer and its chain's AuditTrail to a server."""
 
     def add(server: grpc.aio.Server) -> None:
         review_pb2_grpc.add_ReviewServiceServicer_to_server(ReviewServicer(db, settings), server)
+        audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 
     return add
 

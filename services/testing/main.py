@@ -5,22 +5,27 @@ from collections.abc import Callable
 
 import grpc
 
-from kernel import migrations
+from kernel import audit_service, migrations
 from kernel.db import Database
 from kernel.grpc_server import configure_logging, serve
 from kernel.settings import Settings, get_settings
 from lims.testing.v1 import testing_pb2, testing_pb2_grpc
 from services.testing import demo
 from services.testing.grpc_server import TestingServicer
+from services.testing.models import AuditEntry, AuditHead
 
-SERVICE_NAMES: list[str] = [testing_pb2.DESCRIPTOR.services_by_name["TestingService"].full_name]
+SERVICE_NAMES: list[str] = [
+    testing_pb2.DESCRIPTOR.services_by_name["TestingService"].full_name,
+    audit_service.SERVICE_NAME,
+]
 
 
 def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], None]:
-    """Adds the TestingService servicer, backed by `db`, to a server."""
+    """Adds the TestingService servicer and its chain's AuditTrail, backed by `db`, to a server."""
 
     def add(server: grpc.aio.Server) -> None:
         testing_pb2_grpc.add_TestingServiceServicer_to_server(TestingServicer(db), server)
+        audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 
     return add
 

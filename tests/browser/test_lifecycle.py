@@ -149,6 +149,9 @@ def test_a_sample_from_request_to_certificate(login_as: Callable[[str], Page]) -
     approver.click("[data-testid=approve]")
     expect(approver.locator("[data-testid=done]")).to_be_visible()
     assert "status-released" in status_of(approver)
+    # Every signature is shown with its time zone and checked against its record.
+    expect(approver.locator("[data-testid=signature]")).to_have_count(len(VALUES) + 2)
+    expect(approver.locator("[data-testid=signature-broken]")).to_have_count(0)
     screenshot(approver, "sample-released")
     link = approver.locator("[data-testid=certificate]")
     pdf = approver.request.get(link.get_attribute("href") or "")

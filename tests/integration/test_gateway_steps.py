@@ -11,7 +11,7 @@ from datetime import date
 
 import pypdf
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from kernel.db import Database
 from services.gateway.models import AuditEntry
@@ -77,6 +77,7 @@ async def test_a_sample_goes_from_request_to_certificate(stack: Stack) -> None:
     assert certificate["verify_url"].endswith(f"/verify/{certificate['report_number']}")
     meanings = sorted(signature["meaning"] for signature in released["signatures"])
     assert meanings == ["approved"] + ["reviewed"] * len(tests)
+    assert all(signature["intact"] for signature in released["signatures"])
 
     pdf = await stack.get("requester", certificate["url"])
     assert (pdf.status_code, pdf.headers["content-type"]) == (200, "application/pdf")
@@ -329,3 +330,30 @@ async def test_a_preview_shows_what_the_submission_will_record_and_records_nothi
         submitted["unit"],
         submitted["limits"],
     )
+
+
+async def test_a_record_changed_after_signing_shows_its_signatures_broken(stack: Stack) -> None:
+    lab = (await stack.create())["samples"][0]["lab_number"]
+    released = await stack.released(lab)
+    assert all(signature["intact"] for signature in released["signatures"])
+    assay = next(test for test in released["tests"] if test["code"] == "ASSAY")
+
+    # Someone edits the assay's result in the testing database behind the system's back.
+    testing = Database(stack.settings.database_url("testing"))
+    try:
+        with testing.write() as session:
+            session.execute(
+                text("UPDATE results SET reportable_value = '101.9' WHERE test_id = :test_id"),
+                {"test_id": assay["test_id"]},
+            )
+    finally:
+        await testing.dispose()
+
+    detail = await stack.ok(stack.get("quality", f"/api/v1/samples/{lab}"))
+    broken = {
+        (signature["record_kind"], signature["record_id"])
+        for signature in detail["signatures"]
+        if not signature["intact"]
+    }
+    # The assay's review signed that result; the approval signed the certificate printing it.
+    assert broken == {("test_review", assay["test_id"]), ("sample_approval", lab)}

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -165,7 +166,11 @@ async def test_signer_is_reauthenticated_and_a_wrong_password_is_recorded(db: Da
         roles=["reviewer"],
         ttl=timedelta(hours=1),
     )
-    sign = {"role": "reviewer", "record_kind": "test_review", "record_id": "LNCM-2026-00001-01"}
+    sign: dict[str, Any] = {
+        "role": "reviewer",
+        "record_kind": "test_review",
+        "record_id": "LNCM-2026-00001-01",
+    }
     await confirm_signer(db, sessions, identity, DEMO_PASSWORD, **sign)
     assert len(sessions) == 1  # the next signature in this session skips argon2
     await confirm_signer(db, sessions, identity, DEMO_PASSWORD, **sign)

@@ -18,7 +18,7 @@ from kernel.settings import Settings
 from services.gateway import main
 from services.gateway.app import create_app
 from services.gateway.domain import DEMO_PASSWORD, DEMO_USERS
-from tests.support.api import paracetamol_sample
+from tests.support.api import PARACETAMOL_CONFORMING, paracetamol_sample
 from tests.support.databases import sqlite_url
 from tests.support.services import running_services
 from workflows.contracts import SEARCH_ATTRIBUTES
@@ -110,6 +110,21 @@ class Stack:
     async def received(self, lab: str) -> Any:
         body = {"accepted": True, "condition": "intact, sealed", "quantity_received": "60"}
         return await self.ok(self.post("reception", f"/api/v1/samples/{lab}/receipt", body))
+
+    async def released(self, lab: str) -> Any:
+        """Takes a registered paracetamol sample to release with conforming results."""
+        tests = (await self.received(lab))["tests"]
+        for test in tests:
+            path = f"/api/v1/tests/{test['test_id']}"
+            await self.ok(self.post("reviewer", f"{path}/assignment", {"analyst": "analyst"}))
+        for test in tests:
+            values = {"values": PARACETAMOL_CONFORMING[test["code"]]}
+            await self.ok(self.post("analyst", f"/api/v1/tests/{test['test_id']}/results", values))
+        review = {"decision": "accept", "password": DEMO_PASSWORD}
+        for test in tests:
+            await self.ok(self.post("reviewer", f"/api/v1/tests/{test['test_id']}/review", review))
+        approval = {"password": DEMO_PASSWORD}
+        return await self.ok(self.post("approver", f"/api/v1/samples/{lab}/approval", approval))
 
 
 @asynccontextmanager

@@ -9,6 +9,7 @@ from kernel.proto_enums import str_to_enum
 from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2
 from services.gateway import convert, lifecycle, reads
+from services.gateway.credentials import lockout_policy
 from services.gateway.deps import (
     AsApprover,
     AsCanceller,
@@ -151,6 +152,7 @@ async def approve(
         role=acting.role,
         record_kind="sample_approval",
         record_id=lab_number,
+        policy=lockout_policy(clients.settings),
     )
     data = ApprovalInput(actor=acting.actor)
     status = await lifecycle.update(

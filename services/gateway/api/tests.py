@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from kernel.proto_enums import str_to_enum
 from lims.testing.v1 import testing_pb2
 from services.gateway import convert, lifecycle, reads, service
+from services.gateway.credentials import lockout_policy
 from services.gateway.deps import AsAnalyst, AsReviewer, AsStaff, Clients
 from services.gateway.domain import Role
 from services.gateway.problems import FieldError, Unprocessable, responses
@@ -122,6 +123,7 @@ async def review(test_id: str, body: ReviewIn, clients: Clients, acting: AsRevie
         role=acting.role,
         record_kind="test_review",
         record_id=test_id,
+        policy=lockout_policy(clients.settings),
     )
     data = ReviewInput(
         actor=acting.actor,

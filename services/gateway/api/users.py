@@ -11,7 +11,7 @@ from services.gateway.deps import AsAdmin, AsStaff, Clients
 from services.gateway.domain import Role
 from services.gateway.models import User
 from services.gateway.problems import responses
-from services.gateway.schemas import UserIn, UserOut, UserPatch
+from services.gateway.schemas import ReasonIn, UserIn, UserOut, UserPatch
 
 router = APIRouter(tags=["identity"])
 
@@ -76,3 +76,15 @@ async def update_user(username: str, body: UserPatch, clients: Clients, acting: 
         return _out(user)
 
     return await clients.db.write_call(update)
+
+
+@router.post("/users/{username}/unlock", responses=responses(401, 403, 404, 422))
+async def unlock_user(username: str, body: ReasonIn, clients: Clients, acting: AsAdmin) -> UserOut:
+    """Lifts a lock set by repeated failed password attempts and forgets the failures (admin),
+    with the reason; audited. An account that is not locked is left as it is."""
+
+    def unlock(session: Session) -> UserOut:
+        user = service.unlock_user(session, who=acting.who, username=username, reason=body.reason)
+        return _out(user)
+
+    return await clients.db.write_call(unlock)

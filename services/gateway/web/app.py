@@ -9,8 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from services.gateway.web import forms, pages
-from services.gateway.web.session import LoginRequired
+from services.gateway import problems
+from services.gateway.problems import Problem
+from services.gateway.web import audit, forms, pages
+from services.gateway.web.render import page
+from services.gateway.web.session import LoginRequired, session_identity
 
 STATIC = Path(__file__).resolve().parent / "static"
 HTMX = files("js_lib_htmx").joinpath("static/htmx/htmx.min.js")
@@ -20,6 +23,7 @@ def install(app: FastAPI) -> None:
     """Adds the web UI's routes, static files and sign-in redirect to the gateway app."""
     app.include_router(pages.router)
     app.include_router(forms.router)
+    app.include_router(audit.router)
 
     @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
     async def htmx() -> Response:
@@ -35,3 +39,19 @@ def install(app: FastAPI) -> None:
         return RedirectResponse(error.location, status_code=303)
 
     app.add_exception_handler(LoginRequired, to_login)
+
+    async def problem_page(request: Request, error: Exception) -> Response:
+        # The REST API (and any client not asking for HTML) keeps its problem+json answers; a
+        # browser on a page gets the refusal as a page, in its language.
+        assert isinstance(error, Problem)
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if request.url.path.startswith("/api/") or not wants_html:
+            return problems.response(request, error)
+        clients = request.app.state.connections
+        identity = session_identity(request, clients)
+        context = {"problem": error, "lab_number": ""}
+        return page(
+            request, clients, "problem.html", context, identity=identity, status=error.status
+        )
+
+    app.add_exception_handler(Problem, problem_page)

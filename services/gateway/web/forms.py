@@ -16,13 +16,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from services.gateway import reads, service
+from services.gateway import reads
 from services.gateway.api import products, requests, samples, tests
-from services.gateway.auth import Identity, verify_password
+from services.gateway.auth import Identity
 from services.gateway.clients import Connections
+from services.gateway.credentials import AccountLocked, sign_in
 from services.gateway.deps import REQUEST_LOGGERS, Clients, act_as
 from services.gateway.domain import Role, lab_number_of_test
-from services.gateway.problems import Missing, Problem
+from services.gateway.problems import Missing, Problem, Unauthenticated
 from services.gateway.schemas import (
     ApprovalIn,
     AssignmentIn,
@@ -65,22 +66,23 @@ def _parse(model: type[BaseModel], data: Body) -> tuple[Any, Problem | None]:
 
 @router.post("/login")
 async def login(request: Request, clients: Clients) -> Response:
-    """Checks the password (argon2) and opens a session cookie."""
+    """Checks the password (argon2, with the lockout of credentials.sign_in) and opens a
+    session cookie."""
     form = await _form(request)
     username, password = form.get("username", "").strip(), form.get("password", "")
     next_path = safe_next(form.get("next"))
-    user = await clients.db.read_call(service.find_account, username) if username else None
-    known = user is not None and user.active
-    matches = await verify_password(user.password_hash if user and known else None, password)
-    if user is None or not known or not matches:
-        log.info("web sign-in refused for %r", username)
+    try:
+        user = await sign_in(clients.db, clients.settings, username, password, channel="web")
+    except Unauthenticated as refused:
         lang = language(request, clients)
-        context = {
-            "next": next_path,
-            "expired": False,
-            "error": lang.gettext("Wrong login name or password."),
-            "username": username,
-        }
+        error = lang.gettext("Wrong login name or password.")
+        if isinstance(refused, AccountLocked):
+            error = lang.gettext(
+                "Too many failed attempts: this account is locked until %(until)s. "
+                "Try again then, or ask an administrator to unlock it.",
+                until=lang.datetime(refused.until),
+            )
+        context = {"next": next_path, "expired": False, "error": error, "username": username}
         return page(request, clients, "login.html", context, identity=None, status=401)
     ttl = timedelta(minutes=clients.settings.web_session_minutes)
     token, _ = clients.tokens.issue(

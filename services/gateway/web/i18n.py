@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_timezone_gmt
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -70,12 +70,17 @@ class Lang:
         text = catalogue(self.code).gettext(message)
         return text % values if values else text
 
-    def datetime(self, value: str | datetime | None) -> str:
-        """A date and time (RFC 3339 text or datetime) in the lab's zone; '' for none."""
+    def datetime(self, value: str | datetime | None, *, zone: bool = False) -> str:
+        """A date and time (RFC 3339 text or datetime) in the lab's zone; '' for none. With
+        `zone`, the offset is written too (a signature states its time zone)."""
         moment = _parse_datetime(value)
         if moment is None:
             return ""
-        return format_datetime(moment, "medium", tzinfo=ZoneInfo(self.timezone), locale=self.locale)
+        tz = ZoneInfo(self.timezone)
+        text = format_datetime(moment, "medium", tzinfo=tz, locale=self.locale)
+        if zone:
+            text += " " + get_timezone_gmt(moment.astimezone(tz), "long", locale=self.locale)
+        return text
 
     def date(self, value: str | date | None) -> str:
         """A calendar date; '' for none."""

@@ -18,6 +18,7 @@ from temporalio.service import RPCError
 
 from kernel.errors import DomainError
 from services.gateway import problems
+from services.gateway.audit_trail import AUDITORS
 from services.gateway.auth import Identity
 from services.gateway.clients import Connections
 from services.gateway.deps import REQUEST_LOGGERS
@@ -58,6 +59,7 @@ def page(
             "user": identity,
             "roles": roles,
             "may_log_requests": any(role in roles for role in REQUEST_LOGGERS),
+            "may_audit": any(role in roles for role in AUDITORS),
             "Role": Role,
             "csrf": csrf_token(clients, identity) if identity else "",
             "csrf_field": CSRF_FIELD,
