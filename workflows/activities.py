@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import grpc
+from google.protobuf import json_format
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -63,8 +64,8 @@ def actor_pb(actor: ActorRef) -> common_pb2.Actor:
     return common_pb2.Actor(username=actor.username, full_name=actor.full_name, role=actor.role)
 
 
-def test_state(test: testing_pb2.Test) -> TestState:
-    """A testing service Test as the workflow tracks it."""
+def test_state(test: testing_pb2.Test, *, with_detail: bool = False) -> TestState:
+    """A testing service Test as the workflow tracks it (`with_detail`: and the whole test)."""
     current = test.results[-1] if test.results else None
     return TestState(
         test_id=test.test_id,
@@ -73,7 +74,13 @@ def test_state(test: testing_pb2.Test) -> TestState:
         analyst=test.analyst,
         attempt=current.attempt if current else 0,
         conformity=enum_to_str(common_pb2.Conformity, current.conformity) if current else "",
+        test_json=test_json(test) if with_detail else "",
     )
+
+
+def test_json(test: testing_pb2.Test) -> str:
+    """The test as compact protobuf JSON (what an update passes back to the gateway)."""
+    return json_format.MessageToJson(test, indent=None, preserving_proto_field_name=True)
 
 
 class LifecycleActivities:
@@ -169,7 +176,7 @@ class LifecycleActivities:
                 test_id=request.test_id, analyst=request.analyst, actor=actor_pb(request.actor)
             ),
         )
-        return test_state(test)
+        return test_state(test, with_detail=True)
 
     @activity.defn(name=ac.SUBMIT_RESULT)
     async def submit_result(self, request: ac.SubmitResult) -> ac.ResultSubmitted:
@@ -189,6 +196,7 @@ class LifecycleActivities:
             attempt=result.attempt,
             reportable_value=result.reportable_value,
             conformity=enum_to_str(common_pb2.Conformity, result.conformity),
+            test_json=test_json(test),
         )
 
     @activity.defn(name=ac.REVIEW_TEST)
@@ -233,6 +241,7 @@ class LifecycleActivities:
         return ac.TestReviewed(
             status=enum_to_str(testing_pb2.TestStatus, after.status),
             signature_id=review.signature.signature_id,
+            test_json=test_json(after),
         )
 
     @activity.defn(name=ac.RECORD_APPROVAL)

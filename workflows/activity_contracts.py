@@ -114,6 +114,7 @@ class ResultSubmitted:
     attempt: int
     reportable_value: str
     conformity: str  # conforms | does_not_conform | ""
+    test_json: str = ""  # the test as testing returned it (see contracts.LifecycleStatus)
 
 
 @dataclass
@@ -137,6 +138,7 @@ class TestReviewed:
 
     status: str  # kernel.lifecycle.TestStatus value
     signature_id: str
+    test_json: str = ""  # the test as testing returned it (see contracts.LifecycleStatus)
 
 
 @dataclass

@@ -126,6 +126,9 @@ class TestState:
     analyst: str = ""
     attempt: int = 0  # number of results submitted
     conformity: str = ""  # conforms | does_not_conform | ""
+    # The test as testing returned it (protobuf JSON), on an activity's answer only: the
+    # workflow passes it on in its update's answer and never keeps it in its state.
+    test_json: str = ""
 
 
 @dataclass
@@ -150,3 +153,6 @@ class LifecycleStatus:
     tests: list[TestState] = field(default_factory=list)
     sla: SlaState = field(default_factory=SlaState)
     report_number: str = ""
+    # After a step on one test: that test as testing recorded it (protobuf JSON), so the caller
+    # shows it without asking testing again. '' otherwise.
+    test_json: str = ""

@@ -6,6 +6,7 @@ through activities, then changes the state, which it publishes to operators once
 The turnaround clock runs in `run` from receipt to the end, on durable timers that operators
 read in the Temporal UI (workflows.lifecycle_base)."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 from temporalio import workflow
@@ -110,10 +111,10 @@ class SampleLifecycle(LifecycleBase):
                 ac.AssignTest(request.test_id, request.analyst, request.actor),
                 TestState,
             )
-            self._progress.tests[test.test_id] = test
+            self._progress.tests[test.test_id] = replace(test, test_json="")
             if self._progress.status is SampleStatus.RECEIVED:
                 await self._change_status(SampleStatus.IN_TESTING, request.actor)
-            return self._snapshot()
+            return replace(self._snapshot(), test_json=test.test_json)
 
     @assign.validator
     def _validate_assign(self, request: AssignmentInput) -> None:
@@ -143,7 +144,7 @@ class SampleLifecycle(LifecycleBase):
             self._progress.authors.add(request.actor.username)
             if self._progress.all_submitted():
                 await self._change_status(SampleStatus.IN_REVIEW, request.actor)
-            return self._snapshot()
+            return replace(self._snapshot(), test_json=result.test_json)
 
     @submit_result.validator
     def _validate_submit_result(self, request: ResultInput) -> None:
@@ -155,7 +156,7 @@ class SampleLifecycle(LifecycleBase):
         async with self._step():
             self._progress.check_review(request)
             test = self._progress.tests[request.test_id]
-            await self._activity(
+            reviewed = await self._activity(
                 ac.REVIEW_TEST,
                 ac.ReviewTest(
                     lab_number=self._lab,
@@ -177,7 +178,7 @@ class SampleLifecycle(LifecycleBase):
                 test.status = TestStatus.ASSIGNED.value
                 reason = f"{test.test_id} sent back: {request.reason}"
                 await self._change_status(SampleStatus.IN_TESTING, request.actor, reason)
-            return self._snapshot()
+            return replace(self._snapshot(), test_json=reviewed.test_json)
 
     @review.validator
     def _validate_review(self, request: ReviewInput) -> None:

@@ -1,5 +1,6 @@
 """Pure rules of the gateway: roles, who may do what, who sees which sample. No I/O."""
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,6 +66,19 @@ def lab_number_of_test(test_id: str) -> str | None:
     if not dash or not head or not sequence.isdigit() or "-" not in head:
         return None
     return head
+
+
+# A lab number (LNCM-2026-00001), optionally followed by a test's sequence (-03) or an aliquot's
+# (-A2): what a scanner types from a label or a worksheet.
+_CODE = re.compile(r"([A-Z0-9]+-[0-9]+-[0-9]+)(?:-(?:[0-9]+|A[0-9]+))?")
+
+
+def lab_number_of_code(code: str) -> str | None:
+    """The sample a scanned or typed code names: a lab number, a test id (LNCM-2026-00001-03)
+    or an aliquot code (LNCM-2026-00001-A2) -> LNCM-2026-00001, whatever the letter case;
+    None for any other text (which the search then looks for in the sample list)."""
+    match = _CODE.fullmatch(code.strip().upper())
+    return match[1] if match else None
 
 
 def sla_state(*, due_at: str, warning_at: str, breached_at: str) -> str:

@@ -140,6 +140,7 @@ def status_from_json(value: dict[str, Any]) -> LifecycleStatus:
         tests=[TestState(**test) for test in value.get("tests", [])],
         sla=SlaState(**value.get("sla", {})),
         report_number=value.get("report_number", ""),
+        test_json=value.get("test_json", ""),
     )
 
 

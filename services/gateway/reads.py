@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Sequence
 
 import grpc
+from google.protobuf import json_format
 
 from kernel.proto_enums import enum_to_str
 from lims.common.v1 import common_pb2
@@ -169,3 +170,13 @@ async def preview(clients: Connections, test_id: str, values: Sequence[str]) -> 
         unit=found.unit,
         limits=found.criterion.display,
     )
+
+
+async def test_after(clients: Connections, test_id: str, status: LifecycleStatus) -> TestOut:
+    """The test a step just changed: as the step's answer carries it (testing returned it to
+    the workflow's activity), or read again from testing when the answer has none."""
+    if status.test_json:
+        found = json_format.Parse(status.test_json, testing_pb2.Test(), ignore_unknown_fields=True)
+        if found.test_id == test_id:
+            return convert.test(found)
+    return await test(clients, test_id)

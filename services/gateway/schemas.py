@@ -62,6 +62,9 @@ class UserOut(BaseModel):
     full_name: str = Field(description="Name printed on records and signatures.")
     roles: list[Role] = Field(description="Roles held (DESIGN §2).")
     active: bool = Field(default=True, description="False once deactivated.")
+    locked_until: Timestamp | None = Field(
+        default=None, description="Until when repeated failed passwords lock the account."
+    )
 
 
 class TokenOut(BaseModel):
@@ -512,3 +515,83 @@ class AuditReviewOut(BaseModel):
     period_end: Timestamp
     filters: dict[str, str]
     comment: str
+
+
+# --- chain of custody -----------------------------------------------------------------------
+
+CustodyKindName = Literal["stored", "handed_to_analyst", "returned", "retained", "disposed"]
+CustodyStateName = Literal[
+    "at_reception", "in_storage", "with_analyst", "returned", "retained", "disposed"
+]
+LocationCode = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$", examples=["R2"]),
+]
+
+
+class StorageLocationOut(BaseModel):
+    """A place where samples are kept, and its conditions."""
+
+    code: str = Field(examples=["R2"])
+    name: str = Field(examples=["Réfrigérateur R2"])
+    conditions: str = Field(examples=["2–8 °C"])
+    active: bool = Field(description="False once out of use: no sample goes there any more.")
+    created_at: Timestamp
+
+
+class StorageLocationIn(Input):
+    """A new storage location (admin)."""
+
+    code: LocationCode = Field(description="Short code, stored upper case.")
+    name: str = Field(min_length=1, max_length=200)
+    conditions: str = Field(min_length=1, max_length=200, description='e.g. "2–8 °C".')
+
+
+class StorageLocationPatch(Input):
+    """Changes to a storage location (admin); its code never changes."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    conditions: str | None = Field(default=None, min_length=1, max_length=200)
+    active: bool | None = Field(default=None, description="False takes it out of use.")
+    reason: Text = Field(default="", description="Why, for the audit trail.")
+
+
+class CustodyIn(Input):
+    """A movement of a received sample."""
+
+    kind: CustodyKindName
+    location_code: LocationCode | None = Field(
+        default=None, description="stored, retained: required; returned: optional."
+    )
+    handed_to: str | None = Field(
+        default=None, max_length=100, description="handed_to_analyst: the analyst's login."
+    )
+    witness: str | None = Field(
+        default=None,
+        max_length=100,
+        description="disposed: the witness's login (optional; someone else than the actor).",
+    )
+    remarks: str = Field(default="", max_length=2000)
+
+
+class CustodyEventOut(BaseModel):
+    """One movement of a sample."""
+
+    kind: CustodyKindName
+    at: Timestamp
+    actor: ActorOut
+    location: StorageLocationOut | None = Field(description="Where to, when a location.")
+    handed_to: str | None = Field(description="The analyst it was handed to.")
+    witness: str | None = Field(description="The witness of a disposal.")
+    remarks: str
+    detail: str = Field(description='Timeline text, e.g. "at Réfrigérateur R2 (R2)".')
+
+
+class CustodyOut(BaseModel):
+    """A sample's chain of custody: where it is now, and every movement, oldest first."""
+
+    lab_number: str
+    state: CustodyStateName
+    location: StorageLocationOut | None = Field(description="The location it is kept at now.")
+    holder: str | None = Field(description="Who holds it now, when with an analyst.")
+    events: list[CustodyEventOut]

@@ -12,9 +12,10 @@ from kernel.proto_enums import enum_to_str, str_to_enum
 from kernel.timefmt import to_iso_date, to_rfc3339
 from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2, intake_pb2_grpc
-from services.intake import service
+from services.intake import custody_service, service
+from services.intake.custody_service import CustodyTrail, describe
 from services.intake.domain import NewRequest, NewSample, sample_filter
-from services.intake.models import Request, Sample, SampleEvent
+from services.intake.models import CustodyEvent, Request, Sample, SampleEvent, StorageLocation
 from services.intake.service import Numbering
 
 
@@ -164,6 +165,36 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         """An SLA mark (due time set, warning, breach); idempotent on event_key."""
         return await self._db.write_call(_record_sla_event, request)
 
+    async def RecordCustody(
+        self, request: intake_pb2.RecordCustodyRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.CustodyTrail:
+        """A movement of a received sample; idempotent on event_key."""
+        return await self._db.write_call(_record_custody, request)
+
+    async def ListCustody(
+        self, request: intake_pb2.ListCustodyRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.CustodyTrail:
+        """A sample's movements, oldest first, and where it is now."""
+        return await self._db.read_call(_list_custody, request)
+
+    async def CreateStorageLocation(
+        self, request: intake_pb2.CreateStorageLocationRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.StorageLocation:
+        """Adds a storage location (the same one asked again is returned)."""
+        return await self._db.write_call(_create_location, request)
+
+    async def UpdateStorageLocation(
+        self, request: intake_pb2.UpdateStorageLocationRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.StorageLocation:
+        """Changes a location's name, conditions or whether it is in use."""
+        return await self._db.write_call(_update_location, request)
+
+    async def ListStorageLocations(
+        self, request: intake_pb2.ListStorageLocationsRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.ListStorageLocationsResponse:
+        """Storage locations by code."""
+        return await self._db.read_call(_list_locations, request)
+
     def _create_request(
         self, session: Session, request: intake_pb2.CreateRequestRequest
     ) -> intake_pb2.Request:
@@ -240,3 +271,107 @@ def _record_sla_event(
         due_at=request.due_at,
     )
     return sample_to_proto(sample, timeline=True)
+
+
+def location_to_proto(location: StorageLocation) -> intake_pb2.StorageLocation:
+    """The wire form of a storage location."""
+    return intake_pb2.StorageLocation(
+        code=location.code,
+        name=location.name,
+        conditions=location.conditions,
+        active=location.active,
+        created_at=to_rfc3339(location.created_at),
+    )
+
+
+def _custody_event_to_proto(event: CustodyEvent) -> intake_pb2.CustodyEvent:
+    message = intake_pb2.CustodyEvent(
+        kind=str_to_enum(intake_pb2.CustodyKind, event.kind.value),
+        handed_to=event.handed_to,
+        witness=event.witness,
+        remarks=event.remarks,
+        at=to_rfc3339(event.at),
+        actor=common_pb2.Actor(username=event.username, full_name=event.full_name, role=event.role),
+        detail=describe(event),
+    )
+    if event.location is not None:
+        message.location.CopyFrom(location_to_proto(event.location))
+    return message
+
+
+def trail_to_proto(trail: CustodyTrail) -> intake_pb2.CustodyTrail:
+    """The wire form of a sample's chain of custody."""
+    current = trail.current
+    message = intake_pb2.CustodyTrail(
+        lab_number=trail.sample.lab_number,
+        status=str_to_enum(common_pb2.SampleStatus, trail.sample.status.value),
+        events=[_custody_event_to_proto(event) for event in trail.events],
+        state=str_to_enum(intake_pb2.CustodyState, current.state.value),
+        holder=current.handed_to,
+    )
+    if trail.location is not None:
+        message.location.CopyFrom(location_to_proto(trail.location))
+    return message
+
+
+def _record_custody(
+    session: Session, request: intake_pb2.RecordCustodyRequest
+) -> intake_pb2.CustodyTrail:
+    trail = custody_service.record_custody(
+        session,
+        request.lab_number,
+        _who(request.actor),
+        kind=_enum_text(intake_pb2.CustodyKind, request.kind, "kind"),
+        event_key=request.event_key,
+        location_code=request.location_code,
+        handed_to=request.handed_to,
+        witness=request.witness,
+        remarks=request.remarks,
+        at=request.at,
+    )
+    return trail_to_proto(trail)
+
+
+def _list_custody(
+    session: Session, request: intake_pb2.ListCustodyRequest
+) -> intake_pb2.CustodyTrail:
+    return trail_to_proto(custody_service.list_custody(session, request.lab_number))
+
+
+def _create_location(
+    session: Session, request: intake_pb2.CreateStorageLocationRequest
+) -> intake_pb2.StorageLocation:
+    location = custody_service.create_storage_location(
+        session,
+        _who(request.actor),
+        code=request.code,
+        name=request.name,
+        conditions=request.conditions,
+    )
+    return location_to_proto(location)
+
+
+def _update_location(
+    session: Session, request: intake_pb2.UpdateStorageLocationRequest
+) -> intake_pb2.StorageLocation:
+    location = custody_service.update_storage_location(
+        session,
+        _who(request.actor),
+        code=request.code,
+        name=request.name,
+        conditions=request.conditions,
+        active=request.active,
+        reason=request.reason,
+    )
+    return location_to_proto(location)
+
+
+def _list_locations(
+    session: Session, request: intake_pb2.ListStorageLocationsRequest
+) -> intake_pb2.ListStorageLocationsResponse:
+    locations = custody_service.list_storage_locations(
+        session, include_inactive=request.include_inactive
+    )
+    return intake_pb2.ListStorageLocationsResponse(
+        locations=[location_to_proto(location) for location in locations]
+    )

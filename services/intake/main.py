@@ -11,6 +11,7 @@ from kernel.db import Database
 from kernel.grpc_server import configure_logging, serve
 from kernel.settings import Settings, get_settings
 from lims.intake.v1 import intake_pb2, intake_pb2_grpc
+from services.intake import demo
 from services.intake.grpc_server import IntakeServicer
 from services.intake.models import AuditEntry, AuditHead
 from services.intake.service import Numbering
@@ -33,8 +34,11 @@ def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], No
 
 
 async def setup(db: Database, settings: Settings) -> None:
-    """Brings the database to the newest schema (intake has no demo data: users create samples)."""
+    """Brings the database to the newest schema, then adds the demo storage locations if asked
+    (idempotent; samples are the users' to create)."""
     await asyncio.to_thread(migrations.upgrade, "intake", db.url)
+    if settings.demo:
+        await db.write_call(demo.seed)
 
 
 async def run(settings: Settings) -> None:

@@ -1,4 +1,5 @@
-"""Intake's tables: number counters, requests, samples and their timeline, and the audit chain."""
+"""Intake's tables: number counters, requests, samples and their timeline, storage locations and
+the chain of custody, and the audit chain."""
 
 from datetime import date, datetime
 from enum import StrEnum
@@ -21,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from kernel.audit import AuditEntryMixin, AuditHeadMixin
 from kernel.db import new_metadata
 from kernel.lifecycle import SampleStatus
+from services.intake.custody import CustodyKind
 from services.intake.domain import Priority, Purpose
 
 
@@ -159,6 +161,45 @@ class SampleEvent(Base):
     event_key: Mapped[str | None] = mapped_column(String(250))
 
     sample: Mapped[Sample] = relationship(back_populates="events", lazy="raise")
+
+
+class StorageLocation(Base):
+    """Where samples are kept (a refrigerator, a cabinet, the retention store) and at what
+    conditions. Never deleted, since custody events name it: a location out of use is inactive."""
+
+    __tablename__ = "storage_locations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    conditions: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CustodyEvent(Base):
+    """One movement of a sample: who moved it, when, and where to (a location or an analyst).
+
+    Append-only; the last one says where the sample is. `event_key` makes a retried call record
+    once."""
+
+    __tablename__ = "custody_events"
+    __table_args__: Any = (UniqueConstraint("sample_id", "event_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id"))
+    kind: Mapped[CustodyKind] = mapped_column(_enum(CustodyKind))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("storage_locations.id"))
+    handed_to: Mapped[str] = mapped_column(String(100))
+    witness: Mapped[str] = mapped_column(String(100))
+    remarks: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    username: Mapped[str] = mapped_column(String(100))
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(50))
+    event_key: Mapped[str] = mapped_column(String(250))
+
+    location: Mapped[StorageLocation | None] = relationship(lazy="raise")
 
 
 class AuditEntry(AuditEntryMixin, Base):

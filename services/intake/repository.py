@@ -8,7 +8,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from services.intake.domain import NOT_OVERDUE, SampleFilter, SampleSort
-from services.intake.models import Counter, Request, Sample, SampleEvent
+from services.intake.models import (
+    Counter,
+    CustodyEvent,
+    Request,
+    Sample,
+    SampleEvent,
+    StorageLocation,
+)
 
 
 def lock_counter(session: Session, name: str, year: int) -> int:
@@ -122,3 +129,49 @@ def list_samples(session: Session, spec: SampleFilter, now: datetime) -> tuple[l
     conditions = _conditions(spec, now)
     total = session.scalar(select(func.count()).select_from(Sample).where(*conditions))
     return list(session.scalars(page_query(spec, now))), total or 0
+
+
+def location_by_code(session: Session, code: str) -> StorageLocation | None:
+    """One storage location by its code."""
+    return session.scalar(select(StorageLocation).where(StorageLocation.code == code))
+
+
+def list_locations(session: Session, *, include_inactive: bool) -> list[StorageLocation]:
+    """Storage locations by code; the ones out of use only when asked."""
+    query = select(StorageLocation).order_by(StorageLocation.code)
+    if not include_inactive:
+        query = query.where(StorageLocation.active.is_(True))
+    return list(session.scalars(query))
+
+
+def custody_events(session: Session, sample_id: int) -> list[CustodyEvent]:
+    """A sample's movements, oldest first (in the order recorded), with their locations."""
+    return list(
+        session.scalars(
+            select(CustodyEvent)
+            .where(CustodyEvent.sample_id == sample_id)
+            .options(joinedload(CustodyEvent.location))
+            .order_by(CustodyEvent.id)
+        )
+    )
+
+
+def last_custody_event(session: Session, sample_id: int) -> CustodyEvent | None:
+    """A sample's latest movement: where it is now (None before the first)."""
+    return session.scalar(
+        select(CustodyEvent)
+        .where(CustodyEvent.sample_id == sample_id)
+        .options(joinedload(CustodyEvent.location))
+        .order_by(CustodyEvent.id.desc())
+        .limit(1)
+    )
+
+
+def custody_key_used(session: Session, sample_id: int, event_key: str) -> bool:
+    """Whether a movement with this key was already recorded for the sample."""
+    found = session.scalar(
+        select(CustodyEvent.id).where(
+            CustodyEvent.sample_id == sample_id, CustodyEvent.event_key == event_key
+        )
+    )
+    return found is not None

@@ -1,10 +1,14 @@
-"""Pure rules of certificates: what a complete content is, its canonical form and hash, numbering.
+"""Pure rules of certificates (what a complete content is, its canonical form and hash,
+numbering) and of labels (the codes of a sample's aliquots, what a printable label needs).
 
 The content's schema is the contract's CertificateContent message: the certificate freezes
 exactly what the caller sent, so the rules read it directly (it is data, not I/O)."""
 
 import hashlib
 import json
+import re
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -68,3 +72,67 @@ def parse_content(canonical: str) -> reporting_pb2.CertificateContent:
 def sha256_hex(data: str | bytes) -> str:
     """SHA-256 (hex) of bytes, or of text as UTF-8."""
     return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+# --- labels --------------------------------------------------------------------------------------
+
+MAX_ALIQUOTS = 50
+# A longer code would make the Code 128 bars of its aliquots too thin to scan on a 62 mm label.
+MAX_LAB_NUMBER_LENGTH = 20
+# Letters and digits in dash-separated groups: what Code 128 and a scanner's keystrokes carry
+# unchanged, and what the gateway's search reads back (services/gateway/domain.py).
+_LAB_NUMBER = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One label: the code it carries, and which part of the sample it marks.
+
+    `aliquot` is 0 for the sample itself, else n of `aliquots` (N)."""
+
+    code: str
+    aliquot: int
+    aliquots: int
+
+    @property
+    def is_aliquot(self) -> bool:
+        """Whether the label marks an aliquot rather than the sample."""
+        return self.aliquot > 0
+
+
+def aliquot_code(lab_number: str, n: int) -> str:
+    """The code of the n-th aliquot of a sample: LNCM-2026-00001, 2 -> LNCM-2026-00001-A2."""
+    return f"{lab_number}-A{n}"
+
+
+def validate_labels(request: reporting_pb2.RenderLabelsRequest) -> None:
+    """Refuses a label request that cannot be printed, naming the field and why."""
+    lab_number = request.lab_number
+    _require(lab_number, "lab_number", "every label carries it")
+    if len(lab_number) > MAX_LAB_NUMBER_LENGTH or not _LAB_NUMBER.fullmatch(lab_number):
+        raise InvalidArgument(
+            f"lab_number {lab_number!r} cannot be printed as a barcode: letters, digits and "
+            f"dashes only, at most {MAX_LAB_NUMBER_LENGTH} characters"
+        )
+    _require(request.product_name, "product_name", "every label names the product")
+    if request.expiry_date:
+        try:
+            date.fromisoformat(request.expiry_date)
+        except ValueError:
+            raise InvalidArgument(
+                f"expiry_date {request.expiry_date!r} is not a date (YYYY-MM-DD)"
+            ) from None
+    if not 0 <= request.aliquots <= MAX_ALIQUOTS:
+        raise InvalidArgument(
+            f"aliquots must be between 0 and {MAX_ALIQUOTS}, not {request.aliquots}"
+        )
+
+
+def labels_of(request: reporting_pb2.RenderLabelsRequest) -> list[Label]:
+    """The labels to print, validated: the sample's, then one per aliquot (A1 to AN)."""
+    validate_labels(request)
+    total = request.aliquots
+    sample = Label(request.lab_number, 0, total)
+    return [sample] + [
+        Label(aliquot_code(request.lab_number, n), n, total) for n in range(1, total + 1)
+    ]

@@ -1,6 +1,7 @@
 """The ReportingService servicer: proto <-> use cases; each call owns its transactions."""
 
 import asyncio
+import logging
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -12,9 +13,11 @@ from kernel.settings import Settings
 from kernel.timefmt import to_rfc3339
 from lims.common.v1 import common_pb2
 from lims.reporting.v1 import reporting_pb2, reporting_pb2_grpc
-from services.reporting import render, service
-from services.reporting.domain import parse_content
+from services.reporting import labels, render, service
+from services.reporting.domain import labels_of, parse_content
 from services.reporting.models import Certificate
+
+log = logging.getLogger(__name__)
 
 
 def certificate_message(certificate: Certificate, pdf_hash: str = "") -> reporting_pb2.Certificate:
@@ -70,6 +73,23 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
         if request.include_pdf and not message.pdf_hash:
             message.pdf, message.pdf_hash = await self._render_and_store(message)
         return message
+
+    async def RenderLabels(
+        self, request: reporting_pb2.RenderLabelsRequest, context: Any
+    ) -> reporting_pb2.LabelSheet:
+        """The labels of a sample and its aliquots (PDF). Printing changes no record: logged only."""
+        to_print = labels_of(request)
+        text = labels.LabelText(request.product_name, request.batch_number, request.expiry_date)
+        pdf = await asyncio.to_thread(labels.render_labels_pdf, to_print, text)
+        log.info(
+            "labels printed: %s, %d label(s), by %s",
+            request.lab_number,
+            len(to_print),
+            request.actor.username or "(unnamed)",
+        )
+        return reporting_pb2.LabelSheet(
+            pdf=pdf, label_count=len(to_print), codes=[label.code for label in to_print]
+        )
 
     def _issue(
         self, session: Session, request: reporting_pb2.IssueCertificateRequest

@@ -30,6 +30,8 @@ def test_quality_reads_verifies_reviews_and_exports_the_audit_trail(
     export = quality.request.get(f"/audit/export.csv?related_to={lab_number}")
     assert export.status == 200 and "text/csv" in export.headers["content-type"]
     assert lab_number in export.text()
+    printed = quality.request.get(f"/audit/export.pdf?related_to={lab_number}")
+    assert printed.status == 200 and printed.body().startswith(b"%PDF")
 
     # The review needs a comment: refused next to the field, then recorded.
     quality.fill("[data-testid=review-start]", "2026-01-01")

@@ -234,3 +234,36 @@ def test_an_ended_session_goes_back_to_sign_in_then_to_the_page(
     page.click("button[type=submit]")
     expect(page.locator("h1")).to_contain_text("Échantillons")
     assert page.url.endswith("/samples?status=registered")
+
+
+def test_hold_stops_the_clock_resume_restarts_it_and_cancel_ends(
+    login_as: Callable[[str], Page],
+) -> None:
+    requester = login_as("requester")
+    first, second = create_request(requester)
+    reception = login_as("reception")
+    scan(reception, first)
+    reception.fill("input[name=quantity_received]", "100")
+    reception.click("#receipt button[type=submit]")
+    expect(reception.locator("[data-testid=done]")).to_be_visible()
+
+    quality = login_as("quality")
+    quality.goto(f"/samples/{first}")
+    quality.click("[data-testid=hold]")  # no reason: refused next to the field
+    expect(quality.locator("#supervision .field-error[data-field=reason]")).to_be_visible()
+    quality.fill("[data-testid=supervision-reason]", "en attente du standard de référence")
+    quality.click("[data-testid=hold]")
+    expect(quality.locator("[data-testid=done]")).to_be_visible()
+    assert "status-on_hold" in status_of(quality)
+    quality.fill("[data-testid=supervision-reason]", "standard reçu")
+    quality.click("[data-testid=resume]")
+    expect(quality.locator("[data-testid=done]")).to_be_visible()
+    assert "status-received" in status_of(quality)
+
+    # Reception may cancel (a sample registered by mistake), with a reason.
+    scan(reception, second)
+    reception.fill("[data-testid=supervision-reason]", "enregistré par erreur")
+    reception.click("[data-testid=cancel]")
+    expect(reception.locator("[data-testid=done]")).to_be_visible()
+    assert "status-cancelled" in status_of(reception)
+    expect(reception.locator("#supervision")).to_have_count(0)

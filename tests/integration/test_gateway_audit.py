@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import httpx
+import pypdf
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -235,6 +236,17 @@ async def test_the_csv_export_holds_every_matching_entry(lab: Lab) -> None:
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert [row["hash"] for row in rows] == [e["hash"] for e in story]
     assert rows[0] == {key: str(value) for key, value in story[0].items()}
+
+
+async def test_the_printed_trail_names_its_filters_entries_and_chains(lab: Lab) -> None:
+    answer = await lab.get("/api/v1/audit/export.pdf", related_to=lab.lab_number)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    reader = pypdf.PdfReader(io.BytesIO(answer.content))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert f"related_to = {lab.lab_number}" in text
+    assert "sample_registered" in text or "registered" in text
+    assert "intacte / intact" in text and "Fin de l'extrait" in text
 
 
 async def test_reviews_of_the_audit_trail_are_recorded_and_audited(lab: Lab) -> None:

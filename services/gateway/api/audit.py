@@ -1,16 +1,17 @@
 """The audit trail for the quality manager: every service's chain, read, exported, verified, and
 the record that it was reviewed (21 CFR 11.10(e); EU GMP Annex 11 §9)."""
 
+import asyncio
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import AwareDatetime
 
 from kernel.audit import AuditFilter
 from kernel.settings import ServiceName
 from kernel.timefmt import to_rfc3339, utcnow
-from services.gateway import audit_trail
+from services.gateway import audit_report, audit_trail
 from services.gateway.audit_trail import (
     AUDIT_REVIEWERS,
     AUDITORS,
@@ -145,6 +146,51 @@ async def export_audit_entries(
         stream,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def described(query: TrailQuery) -> dict[str, str]:
+    """The filters of a query as a person reads them (printed on the PDF)."""
+    where = query.where
+    return {
+        "related_to": where.related_to,
+        "entity_id": where.entity_id_prefix,
+        "entity_type": where.entity_type,
+        "username": where.username,
+        "action": where.action,
+        "since": to_rfc3339(where.since) if where.since else "",
+        "until": to_rfc3339(where.until) if where.until else "",
+        "service": "" if query.services == SERVICES else ", ".join(query.services),
+    }
+
+
+@router.get(
+    "/audit/export.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **responses(401, 403, 422, 502, 503)},
+)
+async def print_audit_entries(clients: Clients, acting: AsAuditor, query: Trail) -> Response:
+    """The entries matching the filters as a PDF for the file (at most 2,000: narrow the
+    filters beyond), with the filters, the verification of the chains and who printed it."""
+    found, statuses = await asyncio.gather(
+        audit_trail.list_trail(clients, query, page_size=audit_report.MAX_PRINTED),
+        audit_trail.verify_trail(clients),
+    )
+    pdf = await audit_report.render_async(
+        lab_name=clients.settings.lab_name,
+        timezone=clients.settings.timezone,
+        entries=found.entries,
+        total=found.total,
+        filters=described(query),
+        chains=statuses,
+        printed_by=f"{acting.identity.full_name} ({acting.username})",
+        printed_at=utcnow(),
+    )
+    name = f"audit-trail-{utcnow():%Y%m%dT%H%M%SZ}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
     )
 
 

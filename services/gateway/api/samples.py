@@ -8,12 +8,14 @@ from fastapi import APIRouter, Query, Response
 from kernel.proto_enums import str_to_enum
 from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2
+from lims.reporting.v1 import reporting_pb2
 from services.gateway import convert, lifecycle, reads
 from services.gateway.credentials import lockout_policy
 from services.gateway.deps import (
     AsApprover,
     AsCanceller,
     AsReception,
+    AsStaff,
     AsSupervisor,
     Clients,
     CurrentUser,
@@ -183,4 +185,46 @@ async def download_certificate(
         content=issued.pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{issued.report_number}.pdf"'},
+    )
+
+
+# The reporting service renders at most this many aliquot labels per sample (RenderLabelsRequest).
+MAX_ALIQUOTS = 50
+
+
+@router.get(
+    "/samples/{lab_number}/labels.pdf",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The labels (PDF)."},
+        **responses(401, 403, 404, 422, 502, 503),
+    },
+)
+async def print_labels(
+    lab_number: str,
+    clients: Clients,
+    acting: AsStaff,
+    aliquots: Annotated[
+        int, Query(ge=0, le=MAX_ALIQUOTS, description="Aliquot labels after the sample's.")
+    ] = 2,
+) -> Response:
+    """Printable labels (PDF, one 62 x 40 mm label a page) of a sample and of each aliquot, each
+    with its code as text, Code 128 and QR; aliquot codes are `<lab number>-A<n>`."""
+    found = await reads.sample(clients, acting.identity, lab_number)
+    sheet = await clients.reporting.RenderLabels(
+        reporting_pb2.RenderLabelsRequest(
+            lab_number=found.lab_number,
+            product_name=found.product_name,
+            batch_number=found.batch_number,
+            expiry_date=found.expiry_date,
+            aliquots=aliquots,
+            actor=common_pb2.Actor(
+                username=acting.username, full_name=acting.identity.full_name, role=acting.role
+            ),
+        )
+    )
+    return Response(
+        content=sheet.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{found.lab_number}-labels.pdf"'},
     )

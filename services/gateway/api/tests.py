@@ -79,8 +79,8 @@ async def assign(test_id: str, body: AssignmentIn, clients: Clients, acting: AsR
             f"analyst: {message}", errors=[FieldError(field="analyst", message=message)]
         )
     data = AssignmentInput(actor=acting.actor, test_id=test_id, analyst=body.analyst)
-    await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.assign, data)
-    return await reads.test(clients, test_id)
+    status = await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.assign, data)
+    return await reads.test_after(clients, test_id, status)
 
 
 @router.post("/tests/{test_id}/results", responses=_ACTION_ERRORS)
@@ -92,8 +92,10 @@ async def submit_result(
     data = ResultInput(
         actor=acting.actor, test_id=test_id, values=list(body.values), remarks=body.remarks
     )
-    await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.submit_result, data)
-    return await reads.test(clients, test_id)
+    status = await lifecycle.update(
+        clients, lab_number, acting.actor, SampleLifecycle.submit_result, data
+    )
+    return await reads.test_after(clients, test_id, status)
 
 
 @router.post("/tests/{test_id}/preview", responses=responses(401, 403, 404, 422, 502, 503))
@@ -131,5 +133,5 @@ async def review(test_id: str, body: ReviewIn, clients: Clients, acting: AsRevie
         accepted=body.decision == "accept",
         reason=body.reason,
     )
-    await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.review, data)
-    return await reads.test(clients, test_id)
+    status = await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.review, data)
+    return await reads.test_after(clients, test_id, status)

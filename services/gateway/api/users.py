@@ -1,10 +1,12 @@
 """Users and their roles: listed for staff (e.g. to pick an analyst), managed by the admin."""
 
+from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
+from kernel.timefmt import to_rfc3339, utcnow
 from services.gateway import service
 from services.gateway.auth import hash_password
 from services.gateway.deps import AsAdmin, AsStaff, Clients
@@ -16,9 +18,22 @@ from services.gateway.schemas import ReasonIn, UserIn, UserOut, UserPatch
 router = APIRouter(tags=["identity"])
 
 
+def _locked_until(user: User) -> str | None:
+    until = user.locked_until
+    if until is None:
+        return None
+    if until.tzinfo is None:  # SQLite keeps no offset: stored in UTC
+        until = until.replace(tzinfo=UTC)
+    return to_rfc3339(until) if until > utcnow() else None
+
+
 def _out(user: User) -> UserOut:
     return UserOut(
-        username=user.username, full_name=user.full_name, roles=user.role_names, active=user.active
+        username=user.username,
+        full_name=user.full_name,
+        roles=user.role_names,
+        active=user.active,
+        locked_until=_locked_until(user),
     )
 
 

@@ -108,6 +108,13 @@ async def export(request: Request, clients: Clients, identity: WebUser) -> Strea
     return await api.export_audit_entries(clients, act_as(identity, AUDITORS), query)
 
 
+@router.get("/audit/export.pdf")
+async def print_trail(request: Request, clients: Clients, identity: WebUser) -> Response:
+    """The entries the filters select, as a PDF for the file."""
+    query = await _query(clients, _filters(request))
+    return await api.print_audit_entries(clients, act_as(identity, AUDITORS), query)
+
+
 @router.post("/audit/reviews")
 async def record_review(request: Request, clients: Clients, identity: WebUser) -> Response:
     """Records that the trail of a period was reviewed, with what was found."""

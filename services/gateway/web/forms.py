@@ -21,12 +21,13 @@ from services.gateway.api import products, requests, samples, tests
 from services.gateway.auth import Identity
 from services.gateway.clients import Connections
 from services.gateway.credentials import AccountLocked, sign_in
-from services.gateway.deps import REQUEST_LOGGERS, Clients, act_as
+from services.gateway.deps import CANCELLERS, REQUEST_LOGGERS, SUPERVISORS, Clients, act_as
 from services.gateway.domain import Role, lab_number_of_test
 from services.gateway.problems import Missing, Problem, Unauthenticated
 from services.gateway.schemas import (
     ApprovalIn,
     AssignmentIn,
+    ReasonIn,
     ReceiptIn,
     RequestIn,
     ResultIn,
@@ -296,6 +297,55 @@ async def review(test_id: str, request: Request, clients: Clients, identity: Web
         body=body,
         form_id=f"test-{test_id}",
     )
+
+
+async def _supervise(
+    step: str, lab_number: str, request: Request, clients: Connections, identity: Identity
+) -> Response:
+    """Hold (the clock stops), resume, or cancel a sample: always with a reason."""
+    handler, allowed = {
+        "hold": (samples.hold, SUPERVISORS),
+        "resume": (samples.resume, SUPERVISORS),
+        "cancel": (samples.cancel, CANCELLERS),
+    }[step]
+    form = await _form(request)
+
+    async def run(parsed: ReasonIn) -> object:
+        return await handler(lab_number, parsed, clients, act_as(identity, allowed))
+
+    return await _sample_step(
+        request,
+        clients,
+        identity,
+        lab_number,
+        run,
+        done=step,
+        model=ReasonIn,
+        body={"reason": form.get("reason", "")},
+        form_id="supervision",
+    )
+
+
+@router.post("/samples/{lab_number}/hold")
+async def hold(lab_number: str, request: Request, clients: Clients, identity: WebUser) -> Response:
+    """Puts the sample on hold: the turnaround clock stops."""
+    return await _supervise("hold", lab_number, request, clients, identity)
+
+
+@router.post("/samples/{lab_number}/resume")
+async def resume(
+    lab_number: str, request: Request, clients: Clients, identity: WebUser
+) -> Response:
+    """Takes the sample off hold; the clock runs again."""
+    return await _supervise("resume", lab_number, request, clients, identity)
+
+
+@router.post("/samples/{lab_number}/cancel")
+async def cancel(
+    lab_number: str, request: Request, clients: Clients, identity: WebUser
+) -> Response:
+    """Cancels the sample: its lifecycle ends."""
+    return await _supervise("cancel", lab_number, request, clients, identity)
 
 
 @router.post("/samples/{lab_number}/approval")

@@ -149,6 +149,14 @@ DATA_MESSAGES = (
     N_("market surveillance"),
     N_("complaint"),
     N_("suspected falsified"),
+    # roles
+    N_("requester"),
+    N_("reception"),
+    N_("analyst"),
+    N_("reviewer"),
+    N_("approver"),
+    N_("quality"),
+    N_("admin"),
     # timeline actions
     N_("status changed"),
     N_("sla due set"),

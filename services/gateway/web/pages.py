@@ -11,11 +11,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.gateway import reads
+from services.gateway.api import custody as custody_api
 from services.gateway.api import products, samples, tests, users
 from services.gateway.auth import Identity
 from services.gateway.clients import Connections
 from services.gateway.deps import REQUEST_LOGGERS, Clients, act_as
-from services.gateway.domain import STAFF, Role, is_staff, lab_number_of_test
+from services.gateway.domain import STAFF, Role, is_staff, lab_number_of_code
 from services.gateway.problems import Missing
 from services.gateway.schemas import Purpose, SampleStatusName, SampleSummary
 from services.gateway.web.i18n import choose
@@ -129,10 +130,9 @@ async def home(request: Request, clients: Clients, identity: WebUser) -> HTMLRes
 
 @router.get("/search")
 async def search(request: Request, clients: Clients, identity: WebUser, q: str = "") -> Response:
-    """A scanned or typed lab number (or test id) opens its sample; other text lists matches."""
+    """A scanned lab number, test id or aliquot code opens its sample; other text lists matches."""
     text = q.strip()
-    candidate = text.upper()
-    lab_number = lab_number_of_test(candidate) if candidate.count("-") >= 3 else candidate
+    lab_number = lab_number_of_code(text)
     if lab_number:
         found, refused = await attempt(reads.sample(clients, identity, lab_number))
         if found is not None and refused is None:
@@ -195,7 +195,8 @@ async def sample_context(
     analysts: list[Any] = []
     if Role.REVIEWER in identity.roles:
         analysts = await users.list_users(clients, act_as(identity, STAFF), role=Role.ANALYST)
-    return {"sample": detail, "analysts": analysts}
+    custody = await custody_api.sample_page_custody(clients, identity, lab_number)
+    return {"sample": detail, "analysts": analysts, **custody}
 
 
 @router.get("/samples/{lab_number}")

@@ -65,6 +65,31 @@ class IntakeServiceStub:
                 request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.RecordSlaEventRequest.SerializeToString,
                 response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.Sample.FromString,
                 _registered_method=True)
+        self.RecordCustody = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/RecordCustody',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.RecordCustodyRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.CustodyTrail.FromString,
+                _registered_method=True)
+        self.ListCustody = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/ListCustody',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListCustodyRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.CustodyTrail.FromString,
+                _registered_method=True)
+        self.CreateStorageLocation = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/CreateStorageLocation',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.CreateStorageLocationRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.StorageLocation.FromString,
+                _registered_method=True)
+        self.UpdateStorageLocation = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/UpdateStorageLocation',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.UpdateStorageLocationRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.StorageLocation.FromString,
+                _registered_method=True)
+        self.ListStorageLocations = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/ListStorageLocations',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListStorageLocationsRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListStorageLocationsResponse.FromString,
+                _registered_method=True)
 
 
 class IntakeServiceServicer:
@@ -115,6 +140,45 @@ class IntakeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordCustody(self, request, context):
+        """Records a movement of a received sample (to storage, to an analyst, returned, retained,
+        disposed). Idempotent on event_key. INVALID_ARGUMENT for missing or extra fields,
+        NOT_FOUND for an unknown sample or location, FAILED_PRECONDITION for a movement the
+        sample's custody or status does not allow (before receipt, after disposal, ...).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCustody(self, request, context):
+        """A sample's movements, oldest first, and where it is now.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateStorageLocation(self, request, context):
+        """Adds a storage location. The same location asked again is returned; ALREADY_EXISTS for
+        another one with the same code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateStorageLocation(self, request, context):
+        """Changes a location's name, conditions or whether it is in use (its code never changes).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStorageLocations(self, request, context):
+        """Storage locations by code: those in use, or all.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntakeServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -147,6 +211,31 @@ def add_IntakeServiceServicer_to_server(servicer, server):
                     servicer.RecordSlaEvent,
                     request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.RecordSlaEventRequest.FromString,
                     response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.Sample.SerializeToString,
+            ),
+            'RecordCustody': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordCustody,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.RecordCustodyRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.CustodyTrail.SerializeToString,
+            ),
+            'ListCustody': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCustody,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListCustodyRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.CustodyTrail.SerializeToString,
+            ),
+            'CreateStorageLocation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateStorageLocation,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.CreateStorageLocationRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.StorageLocation.SerializeToString,
+            ),
+            'UpdateStorageLocation': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateStorageLocation,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.UpdateStorageLocationRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.StorageLocation.SerializeToString,
+            ),
+            'ListStorageLocations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStorageLocations,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListStorageLocationsRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListStorageLocationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -312,6 +401,141 @@ class IntakeService:
             '/lims.intake.v1.IntakeService/RecordSlaEvent',
             lims_dot_intake_dot_v1_dot_intake__pb2.RecordSlaEventRequest.SerializeToString,
             lims_dot_intake_dot_v1_dot_intake__pb2.Sample.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordCustody(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/RecordCustody',
+            lims_dot_intake_dot_v1_dot_intake__pb2.RecordCustodyRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.CustodyTrail.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCustody(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/ListCustody',
+            lims_dot_intake_dot_v1_dot_intake__pb2.ListCustodyRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.CustodyTrail.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateStorageLocation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/CreateStorageLocation',
+            lims_dot_intake_dot_v1_dot_intake__pb2.CreateStorageLocationRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.StorageLocation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateStorageLocation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/UpdateStorageLocation',
+            lims_dot_intake_dot_v1_dot_intake__pb2.UpdateStorageLocationRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.StorageLocation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStorageLocations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/ListStorageLocations',
+            lims_dot_intake_dot_v1_dot_intake__pb2.ListStorageLocationsRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.ListStorageLocationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

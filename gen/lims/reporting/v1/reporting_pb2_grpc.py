@@ -45,6 +45,11 @@ class ReportingServiceStub:
                 request_serializer=lims_dot_reporting_dot_v1_dot_reporting__pb2.GetCertificateRequest.SerializeToString,
                 response_deserializer=lims_dot_reporting_dot_v1_dot_reporting__pb2.Certificate.FromString,
                 _registered_method=True)
+        self.RenderLabels = channel.unary_unary(
+                '/lims.reporting.v1.ReportingService/RenderLabels',
+                request_serializer=lims_dot_reporting_dot_v1_dot_reporting__pb2.RenderLabelsRequest.SerializeToString,
+                response_deserializer=lims_dot_reporting_dot_v1_dot_reporting__pb2.LabelSheet.FromString,
+                _registered_method=True)
 
 
 class ReportingServiceServicer:
@@ -66,6 +71,15 @@ class ReportingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RenderLabels(self, request, context):
+        """Renders the printable labels of a sample and of each of its aliquots: a PDF, one label per
+        page, each with the code in text, as a Code 128 barcode and as a QR code. Records nothing
+        (printing changes no regulated record); the service logs it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -78,6 +92,11 @@ def add_ReportingServiceServicer_to_server(servicer, server):
                     servicer.GetCertificate,
                     request_deserializer=lims_dot_reporting_dot_v1_dot_reporting__pb2.GetCertificateRequest.FromString,
                     response_serializer=lims_dot_reporting_dot_v1_dot_reporting__pb2.Certificate.SerializeToString,
+            ),
+            'RenderLabels': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenderLabels,
+                    request_deserializer=lims_dot_reporting_dot_v1_dot_reporting__pb2.RenderLabelsRequest.FromString,
+                    response_serializer=lims_dot_reporting_dot_v1_dot_reporting__pb2.LabelSheet.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -135,6 +154,33 @@ class ReportingService:
             '/lims.reporting.v1.ReportingService/GetCertificate',
             lims_dot_reporting_dot_v1_dot_reporting__pb2.GetCertificateRequest.SerializeToString,
             lims_dot_reporting_dot_v1_dot_reporting__pb2.Certificate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenderLabels(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.reporting.v1.ReportingService/RenderLabels',
+            lims_dot_reporting_dot_v1_dot_reporting__pb2.RenderLabelsRequest.SerializeToString,
+            lims_dot_reporting_dot_v1_dot_reporting__pb2.LabelSheet.FromString,
             options,
             channel_credentials,
             insecure,
