@@ -100,7 +100,16 @@ class LifecycleActivities:
 
     @activity.defn(name=ac.RECORD_RECEIPT)
     async def record_receipt(self, request: ac.RecordReceipt) -> ac.ReceiptRecorded:
-        """Records the receipt check (idempotent: the same decision returns the same sample)."""
+        """Records the receipt check (idempotent: the same decision returns the same sample).
+
+        An acceptance reads the product's units per analysis from the catalogue first: intake
+        owns the rule, testing the figure."""
+        units = 0
+        if request.accepted and request.product_code:
+            product = await call(
+                self._testing.GetProduct, testing_pb2.GetProductRequest(code=request.product_code)
+            )
+            units = product.units_per_analysis
         sample = await call(
             self._intake.RecordReceipt,
             intake_pb2.RecordReceiptRequest(
@@ -111,6 +120,11 @@ class LifecycleActivities:
                 quantity_received=request.quantity_received,
                 reason=request.reason,
                 at=request.at,
+                seals_intact=request.seals_intact,
+                labelling_legible=request.labelling_legible,
+                temperature_on_arrival=request.temperature_on_arrival,
+                units_per_analysis=units,
+                accept_insufficient_quantity=request.accept_insufficient_quantity,
             ),
         )
         return ac.ReceiptRecorded(

@@ -10,7 +10,10 @@ from workflows.contracts import ActorRef, TestState
 
 @dataclass
 class RecordReceipt:
-    """intake.RecordReceipt: the receipt check, at the workflow's time."""
+    """intake.RecordReceipt: the receipt check, at the workflow's time.
+
+    With a product code, an acceptance first reads the units one analysis needs from the
+    testing catalogue, so intake checks the quantity received covers three of them."""
 
     lab_number: str
     actor: ActorRef
@@ -19,6 +22,11 @@ class RecordReceipt:
     condition: str = ""
     quantity_received: str = ""
     reason: str = ""
+    seals_intact: bool = True
+    labelling_legible: bool = True
+    temperature_on_arrival: str = ""
+    accept_insufficient_quantity: bool = False
+    product_code: str = ""
 
 
 @dataclass

@@ -59,13 +59,19 @@ class LifecycleInput:
 
 @dataclass
 class ReceiptInput:
-    """Receipt check: accept (condition, quantity) or reject (reason)."""
+    """Receipt check: accept (condition, quantity) or reject (reason), with its checklist.
+
+    The checklist's fields have defaults so that updates in stored histories still decode."""
 
     actor: ActorRef
     accepted: bool
     condition: str = ""
     quantity_received: str = ""
-    reason: str = ""
+    reason: str = ""  # why rejected, or why an insufficient quantity is accepted
+    seals_intact: bool = True
+    labelling_legible: bool = True
+    temperature_on_arrival: str = ""  # °C, decimal text; '' when not measured
+    accept_insufficient_quantity: bool = False
 
 
 @dataclass

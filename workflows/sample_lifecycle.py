@@ -77,6 +77,11 @@ class SampleLifecycle(LifecycleBase):
                         condition=request.condition,
                         quantity_received=request.quantity_received,
                         reason=request.reason,
+                        seals_intact=request.seals_intact,
+                        labelling_legible=request.labelling_legible,
+                        temperature_on_arrival=request.temperature_on_arrival,
+                        accept_insufficient_quantity=request.accept_insufficient_quantity,
+                        product_code=self._input.product_code,
                     ),
                     ac.ReceiptRecorded,
                 )

@@ -44,6 +44,7 @@ def product(message: testing_pb2.Product) -> ProductOut:
         inn=message.inn,
         dosage_form=message.dosage_form,
         strength=message.strength,
+        units_per_analysis=message.units_per_analysis,
         specification=SpecificationOut(
             id=message.specification_id,
             version=message.specification_version,
@@ -65,6 +66,20 @@ def product(message: testing_pb2.Product) -> ProductOut:
     )
 
 
+def _receipt_checks(sample: intake_pb2.Sample) -> dict[str, Any]:
+    # The checklist means something once the sample went through receipt.
+    if not sample.received_at:
+        return {}
+    return {
+        "seals_intact": sample.seals_intact,
+        "labelling_legible": sample.labelling_legible,
+        "temperature_on_arrival": _or_none(sample.temperature_on_arrival),
+        "quantity_required": _or_none(sample.quantity_required),
+        "quantity_sufficient": sample.quantity_sufficient,
+        "insufficient_quantity_reason": _or_none(sample.insufficient_quantity_reason),
+    }
+
+
 def _summary_fields(sample: intake_pb2.Sample) -> dict[str, Any]:
     return {
         "lab_number": sample.lab_number,
@@ -82,11 +97,20 @@ def _summary_fields(sample: intake_pb2.Sample) -> dict[str, Any]:
         "expiry_date": _or_none(sample.expiry_date),
         "quantity": sample.quantity,
         "quantity_unit": sample.quantity_unit,
+        "product_category": enum_to_str(intake_pb2.ProductCategory, sample.product_category)
+        or "medicine",
+        "inns": sample.inns,
+        "dosage_form": sample.dosage_form,
+        "strength": sample.strength,
+        "pack": sample.pack,
+        "marketing_authorisation_holder": sample.marketing_authorisation_holder,
+        "storage_conditions": sample.storage_conditions,
         "status": enum_to_str(common_pb2.SampleStatus, sample.status),
         "condition_on_receipt": _or_none(sample.condition_on_receipt),
         "quantity_received": _or_none(sample.quantity_received),
         "received_at": _or_none(sample.received_at),
         "rejection_reason": _or_none(sample.rejection_reason),
+        **_receipt_checks(sample),
         "created_at": sample.created_at,
         "sla": SlaOut(
             target_days=sample.sla_target_days,

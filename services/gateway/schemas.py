@@ -22,6 +22,7 @@ Purpose = Literal[
     "registration", "batch_release", "market_surveillance", "complaint", "suspected_falsified"
 ]
 Priority = Literal["routine", "urgent"]
+ProductCategory = Literal["medicine", "medical_device"]
 SampleStatusName = Literal[
     "registered",
     "received",
@@ -128,6 +129,9 @@ class ProductOut(BaseModel):
     inn: str
     dosage_form: str
     strength: str
+    units_per_analysis: int = Field(
+        description="Units one full analysis needs (0: not stated); receipt needs 3 x this."
+    )
     specification: SpecificationOut
     tests: list[ProductTestOut]
 
@@ -145,6 +149,18 @@ class NewSampleIn(Input):
     expiry_date: date | None = Field(default=None, description="Not before manufacture_date.")
     quantity: Decimal = Field(gt=0, allow_inf_nan=False, description="Decimal string or number.")
     quantity_unit: str = Field(min_length=1, max_length=50, description='e.g. "tablets".')
+    product_category: ProductCategory = "medicine"
+    inns: str = Field(default="", max_length=300, description="INN(s); the catalogue's if empty.")
+    dosage_form: str = Field(default="", max_length=100, description="The catalogue's if empty.")
+    strength: str = Field(default="", max_length=100, description="The catalogue's if empty.")
+    pack: str = Field(default="", max_length=200, description='e.g. "blister, box of 20".')
+    marketing_authorisation_holder: str = Field(default="", max_length=300)
+    storage_conditions: str = Field(
+        default="",
+        max_length=200,
+        description='e.g. "2–8 °C": refrigerated or frozen makes the temperature on arrival '
+        "required at receipt.",
+    )
 
     @field_validator("expiry_date")
     @classmethod
@@ -167,7 +183,7 @@ class RequestIn(Input):
     )
     requester_organisation: str = Field(default="", max_length=300)
     external_reference: str = Field(default="", max_length=100)
-    samples: list[NewSampleIn] = Field(min_length=1, max_length=200)
+    samples: list[NewSampleIn] = Field(min_length=1, max_length=5000)
 
 
 class ActorOut(BaseModel):
@@ -205,11 +221,34 @@ class SampleSummary(BaseModel):
     expiry_date: IsoDate | None
     quantity: DecimalText = Field(description="Declared quantity, decimal string.")
     quantity_unit: str
+    product_category: ProductCategory
+    inns: str
+    dosage_form: str
+    strength: str
+    pack: str
+    marketing_authorisation_holder: str
+    storage_conditions: str
     status: SampleStatusName
     condition_on_receipt: str | None
     quantity_received: DecimalText | None
     received_at: Timestamp | None
     rejection_reason: str | None = Field(description="Why rejected at receipt, or cancelled.")
+    seals_intact: bool | None = Field(default=None, description="Receipt check; null before.")
+    labelling_legible: bool | None = Field(default=None, description="Receipt check; null before.")
+    temperature_on_arrival: DecimalText | None = Field(
+        default=None, description="°C, when measured at receipt."
+    )
+    quantity_required: DecimalText | None = Field(
+        default=None,
+        description="Units needed at receipt: 3 x one full analysis (test plan and a retained "
+        "part for two re-analyses, WHO TRS 957 §20.1); null when the catalogue does not say.",
+    )
+    quantity_sufficient: bool | None = Field(
+        default=None, description="Whether quantity_received covers quantity_required."
+    )
+    insufficient_quantity_reason: str | None = Field(
+        default=None, description="Why an insufficient quantity was accepted."
+    )
     created_at: Timestamp
     sla: SlaOut
 
@@ -335,12 +374,30 @@ class TestPage(BaseModel):
 
 
 class ReceiptIn(Input):
-    """The receipt check: accept with the quantity received, or reject with a reason."""
+    """The receipt check: accept with the quantity received, or reject with a reason; with the
+    checklist (seals, labelling, temperature on arrival). A failed check is recorded and does
+    not block acceptance; too few units do, unless accepted as a decision with a reason."""
 
     accepted: bool
     condition: Text = Field(default="", description='Condition observed, e.g. "intact, sealed".')
     quantity_received: Decimal | None = Field(default=None, gt=0, allow_inf_nan=False)
-    reason: Text | None = Field(default=None, description="Required when rejected.")
+    reason: Text | None = Field(
+        default=None,
+        description="Required when rejected, and to accept an insufficient quantity.",
+    )
+    seals_intact: bool = Field(default=True, description="False: a seal is broken or missing.")
+    labelling_legible: bool = Field(default=True, description="False: labelling is illegible.")
+    temperature_on_arrival: Decimal | None = Field(
+        default=None,
+        ge=-100,
+        le=100,
+        allow_inf_nan=False,
+        description="°C measured on arrival; required to accept a refrigerated or frozen sample.",
+    )
+    accept_insufficient_quantity: bool = Field(
+        default=False,
+        description="Accept although fewer units than required arrived (needs a reason).",
+    )
 
 
 class ReasonIn(Input):

@@ -1,5 +1,5 @@
-"""Intake rules: what a requester must declare, turnaround targets, numbering, receipt and status
-changes. Pure Python, no I/O; refusals are kernel.errors whose message names the field."""
+"""Intake rules: what a requester must declare, turnaround targets, numbering and status changes
+(the receipt check's rules are in services.intake.receipt). Pure Python, no I/O; refusals are kernel.errors whose message names the field."""
 
 import math
 import re
@@ -32,6 +32,13 @@ class Priority(StrEnum):
     URGENT = "urgent"
 
 
+class ProductCategory(StrEnum):
+    """What kind of product a sample is (values equal the proto enum's lowercase names)."""
+
+    MEDICINE = "medicine"
+    MEDICAL_DEVICE = "medical_device"
+
+
 class SlaEventKind(StrEnum):
     """Kinds of SLA mark the workflow records."""
 
@@ -60,7 +67,13 @@ SLA_ACTIONS: dict[SlaEventKind, str] = {
     SlaEventKind.BREACH: "sla_breach",
 }
 
-MAX_SAMPLES = 200
+MAX_SAMPLES = 5000
+# Length limits of the sample's descriptive fields (the columns' sizes).
+MAX_INNS = 300
+MAX_SHORT = 100  # dosage form, strength
+MAX_PACK = 200
+MAX_HOLDER = 300
+MAX_STORAGE = 200
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
 
@@ -111,6 +124,13 @@ class NewSample:
     expiry_date: str = ""
     quantity: str = ""
     quantity_unit: str = ""
+    product_category: str = ""  # '' means medicine
+    inns: str = ""
+    dosage_form: str = ""
+    strength: str = ""
+    pack: str = ""
+    marketing_authorisation_holder: str = ""
+    storage_conditions: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,6 +158,13 @@ class SampleDraft:
     expiry_date: date | None
     quantity: str
     quantity_unit: str
+    product_category: ProductCategory = ProductCategory.MEDICINE
+    inns: str = ""
+    dosage_form: str = ""
+    strength: str = ""
+    pack: str = ""
+    marketing_authorisation_holder: str = ""
+    storage_conditions: str = ""
 
 
 @dataclass(frozen=True)
@@ -262,61 +289,26 @@ def _validate_sample(errors: _Errors, at: str, sample: NewSample) -> SampleDraft
         expiry_date=expiry,
         quantity=errors.decimal(f"{at}.quantity", sample.quantity, required=True),
         quantity_unit=errors.text(f"{at}.quantity_unit", sample.quantity_unit, max_length=50),
+        product_category=_enum(
+            errors,
+            f"{at}.product_category",
+            ProductCategory,
+            sample.product_category,
+            ProductCategory.MEDICINE,
+        ),
+        inns=errors.text(f"{at}.inns", sample.inns, max_length=MAX_INNS),
+        dosage_form=errors.text(f"{at}.dosage_form", sample.dosage_form, max_length=MAX_SHORT),
+        strength=errors.text(f"{at}.strength", sample.strength, max_length=MAX_SHORT),
+        pack=errors.text(f"{at}.pack", sample.pack, max_length=MAX_PACK),
+        marketing_authorisation_holder=errors.text(
+            f"{at}.marketing_authorisation_holder",
+            sample.marketing_authorisation_holder,
+            max_length=MAX_HOLDER,
+        ),
+        storage_conditions=errors.text(
+            f"{at}.storage_conditions", sample.storage_conditions, max_length=MAX_STORAGE
+        ),
     )
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """A validated receipt decision."""
-
-    accepted: bool
-    condition: str
-    quantity_received: str
-    reason: str
-
-    def same_decision(self, other: "Receipt") -> bool:
-        """True when `other` repeats this decision (quantities compared as numbers)."""
-        return (
-            self.accepted == other.accepted
-            and self.condition == other.condition
-            and self.reason == other.reason
-            and _same_quantity(self.quantity_received, other.quantity_received)
-        )
-
-    def detail(self, unit: str) -> str:
-        """Timeline text, e.g. 'accepted, condition: intact, quantity received: 100 tablets'."""
-        if not self.accepted:
-            return f"rejected: {self.reason}"
-        parts = ["accepted"]
-        if self.condition:
-            parts.append(f"condition: {self.condition}")
-        parts.append(f"quantity received: {self.quantity_received} {unit}".rstrip())
-        return ", ".join(parts)
-
-
-def _same_quantity(a: str, b: str) -> bool:
-    return a == b or (bool(a) and bool(b) and Decimal(a) == Decimal(b))
-
-
-def validate_receipt(
-    accepted: bool, condition: str, quantity_received: str, reason: str
-) -> Receipt:
-    """Accepted needs a positive quantity received; rejected needs a reason."""
-    errors = _Errors()
-    condition = errors.text("condition", condition, max_length=500)
-    if accepted:
-        quantity = errors.decimal("quantity_received", quantity_received, required=True)
-        reason = ""  # a reason only explains a rejection
-    else:
-        # What arrived may be nothing at all: zero is a valid quantity for a rejection.
-        quantity = errors.decimal(
-            "quantity_received", quantity_received, required=False, positive=False
-        )
-        reason = errors.text("reason", reason, max_length=2000)
-        if not reason:
-            errors.add("reason", "required when the sample is rejected")
-    errors.raise_if_any()
-    return Receipt(accepted, condition, quantity, reason)
 
 
 def parse_status(value: str) -> SampleStatus:

@@ -16,7 +16,8 @@ from services.intake import custody_service, service
 from services.intake.custody_service import CustodyTrail, describe
 from services.intake.domain import NewRequest, NewSample, sample_filter
 from services.intake.models import CustodyEvent, Request, Sample, SampleEvent, StorageLocation
-from services.intake.service import Numbering
+from services.intake.receipt import covers
+from services.intake.service import Numbering, ReceiptChecks
 
 
 def _enum_text(enum: Any, number: int, field: str) -> str:
@@ -57,6 +58,13 @@ def sample_to_proto(sample: Sample, *, timeline: bool) -> intake_pb2.Sample:
         expiry_date=to_iso_date(sample.expiry_date),
         quantity=sample.quantity,
         quantity_unit=sample.quantity_unit,
+        product_category=str_to_enum(intake_pb2.ProductCategory, sample.product_category.value),
+        inns=sample.inns,
+        dosage_form=sample.dosage_form,
+        strength=sample.strength,
+        pack=sample.pack,
+        marketing_authorisation_holder=sample.marketing_authorisation_holder,
+        storage_conditions=sample.storage_conditions,
         status=str_to_enum(common_pb2.SampleStatus, sample.status.value),
         status_before_hold=str_to_enum(
             common_pb2.SampleStatus,
@@ -66,6 +74,12 @@ def sample_to_proto(sample: Sample, *, timeline: bool) -> intake_pb2.Sample:
         quantity_received=sample.quantity_received,
         received_at=to_rfc3339(sample.received_at),
         rejection_reason=sample.rejection_reason,
+        seals_intact=bool(sample.seals_intact),
+        labelling_legible=bool(sample.labelling_legible),
+        temperature_on_arrival=sample.temperature_on_arrival,
+        quantity_required=sample.quantity_required,
+        quantity_sufficient=covers(sample.quantity_received, sample.quantity_required),
+        insufficient_quantity_reason=sample.insufficient_quantity_reason,
         sla_target_days=sample.sla_target_days,
         sla_due_at=to_rfc3339(sample.sla_due_at),
         sla_warning_at=to_rfc3339(sample.sla_warning_at),
@@ -114,8 +128,17 @@ def _new_request(message: intake_pb2.CreateRequestRequest) -> NewRequest:
                 expiry_date=s.expiry_date,
                 quantity=s.quantity,
                 quantity_unit=s.quantity_unit,
+                product_category=_enum_text(
+                    intake_pb2.ProductCategory, s.product_category, f"samples[{i}].product_category"
+                ),
+                inns=s.inns,
+                dosage_form=s.dosage_form,
+                strength=s.strength,
+                pack=s.pack,
+                marketing_authorisation_holder=s.marketing_authorisation_holder,
+                storage_conditions=s.storage_conditions,
             )
-            for s in message.samples
+            for i, s in enumerate(message.samples)
         ),
     )
 
@@ -242,6 +265,13 @@ def _record_receipt(
         quantity_received=request.quantity_received,
         reason=request.reason,
         at=request.at,
+        checks=ReceiptChecks(
+            seals_intact=request.seals_intact,
+            labelling_legible=request.labelling_legible,
+            temperature_on_arrival=request.temperature_on_arrival,
+            units_per_analysis=request.units_per_analysis,
+            accept_insufficient_quantity=request.accept_insufficient_quantity,
+        ),
     )
     return sample_to_proto(sample, timeline=True)
 

@@ -23,7 +23,7 @@ from kernel.audit import AuditEntryMixin, AuditHeadMixin
 from kernel.db import new_metadata
 from kernel.lifecycle import SampleStatus
 from services.intake.custody import CustodyKind
-from services.intake.domain import Priority, Purpose
+from services.intake.domain import Priority, ProductCategory, Purpose
 
 
 class Base(DeclarativeBase):
@@ -110,6 +110,14 @@ class Sample(Base):
     expiry_date: Mapped[date | None] = mapped_column(Date)
     quantity: Mapped[str] = mapped_column(String(20))
     quantity_unit: Mapped[str] = mapped_column(String(50))
+    product_category: Mapped[ProductCategory] = mapped_column(_enum(ProductCategory))
+    inns: Mapped[str] = mapped_column(String(300))
+    dosage_form: Mapped[str] = mapped_column(String(100))
+    strength: Mapped[str] = mapped_column(String(100))
+    pack: Mapped[str] = mapped_column(String(200))
+    marketing_authorisation_holder: Mapped[str] = mapped_column(String(300))
+    # Refrigerated or frozen conditions make the temperature on arrival required at receipt.
+    storage_conditions: Mapped[str] = mapped_column(String(200))
 
     status: Mapped[SampleStatus] = mapped_column(_enum(SampleStatus))
     status_before_hold: Mapped[SampleStatus | None] = mapped_column(_enum(SampleStatus))
@@ -120,6 +128,14 @@ class Sample(Base):
     quantity_received: Mapped[str] = mapped_column(String(20))
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rejection_reason: Mapped[str] = mapped_column(Text)
+    # The receipt checklist (None before receipt). A failed check does not block acceptance.
+    seals_intact: Mapped[bool | None] = mapped_column(Boolean)
+    labelling_legible: Mapped[bool | None] = mapped_column(Boolean)
+    temperature_on_arrival: Mapped[str] = mapped_column(String(20))  # °C; '' when not measured
+    # 3 x the units of one full analysis ('' when the catalogue does not say), and why an
+    # accepted quantity below it was accepted anyway.
+    quantity_required: Mapped[str] = mapped_column(String(20))
+    insufficient_quantity_reason: Mapped[str] = mapped_column(Text)
 
     sla_target_days: Mapped[int] = mapped_column(Integer)
     sla_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

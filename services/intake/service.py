@@ -16,7 +16,6 @@ from services.intake import repository
 from services.intake.domain import (
     SLA_ACTIONS,
     NewRequest,
-    Receipt,
     SampleFilter,
     SlaEventKind,
     check_status_change,
@@ -28,10 +27,10 @@ from services.intake.domain import (
     parse_time,
     search_text,
     status_detail,
-    validate_receipt,
     validate_request,
 )
 from services.intake.models import AuditEntry, AuditHead, Request, Sample, SampleEvent
+from services.intake.receipt import Receipt, validate_receipt
 
 REQUEST_COUNTER = "request"
 
@@ -107,6 +106,13 @@ def _snapshot(sample: Sample) -> dict[str, Any]:
         "expiry_date": to_iso_date(sample.expiry_date),
         "quantity": sample.quantity,
         "quantity_unit": sample.quantity_unit,
+        "product_category": sample.product_category.value,
+        "inns": sample.inns,
+        "dosage_form": sample.dosage_form,
+        "strength": sample.strength,
+        "pack": sample.pack,
+        "marketing_authorisation_holder": sample.marketing_authorisation_holder,
+        "storage_conditions": sample.storage_conditions,
         "status": sample.status.value,
         "sla_target_days": sample.sla_target_days,
     }
@@ -169,12 +175,24 @@ def create_request(
             expiry_date=item.expiry_date,
             quantity=item.quantity,
             quantity_unit=item.quantity_unit,
+            product_category=item.product_category,
+            inns=item.inns,
+            dosage_form=item.dosage_form,
+            strength=item.strength,
+            pack=item.pack,
+            marketing_authorisation_holder=item.marketing_authorisation_holder,
+            storage_conditions=item.storage_conditions,
             status=SampleStatus.REGISTERED,
             status_before_hold=None,
             receipt_accepted=None,
             condition_on_receipt="",
             quantity_received="",
             rejection_reason="",
+            seals_intact=None,
+            labelling_legible=None,
+            temperature_on_arrival="",
+            quantity_required="",
+            insufficient_quantity_reason="",
             sla_target_days=draft.sla_target_days,
             created_at=now,
             search_text=search_text(
@@ -257,12 +275,30 @@ def _required_key(event_key: str) -> str:
 def _recorded_receipt(sample: Sample) -> Receipt | None:
     if sample.receipt_accepted is None:
         return None
+    accepted = sample.receipt_accepted
     return Receipt(
-        accepted=sample.receipt_accepted,
+        accepted=accepted,
         condition=sample.condition_on_receipt,
         quantity_received=sample.quantity_received,
-        reason="" if sample.receipt_accepted else sample.rejection_reason,
+        reason=sample.insufficient_quantity_reason if accepted else sample.rejection_reason,
+        # Receipts recorded before the checklist existed have no checks: never a repeat.
+        seals_intact=bool(sample.seals_intact),
+        labelling_legible=bool(sample.labelling_legible),
+        temperature_on_arrival=sample.temperature_on_arrival,
+        quantity_required=sample.quantity_required,
     )
+
+
+@dataclass(frozen=True)
+class ReceiptChecks:
+    """The receipt checklist as the caller gives it; `units_per_analysis` comes from the
+    testing catalogue (0 when it does not say: then the quantity is not checked)."""
+
+    seals_intact: bool = True
+    labelling_legible: bool = True
+    temperature_on_arrival: str = ""
+    units_per_analysis: int = 0
+    accept_insufficient_quantity: bool = False
 
 
 def record_receipt(
@@ -275,15 +311,31 @@ def record_receipt(
     quantity_received: str = "",
     reason: str = "",
     at: str = "",
+    checks: ReceiptChecks | None = None,
 ) -> Sample:
-    """Records the receipt check of a registered sample: received, or rejected with a reason.
+    """Records the receipt check of a registered sample: received, or rejected with a reason,
+    with its checklist (seals, labelling, temperature on arrival, quantity required).
 
     Repeating the decision already recorded returns the sample unchanged."""
     if not who.username.strip():
         raise InvalidArgument("actor.username: required (who checked the sample in)")
-    receipt = validate_receipt(accepted, condition, quantity_received, reason)
+    checks = checks or ReceiptChecks()
     when = parse_time("at", at) or utcnow()
     sample = _locked(session, lab_number)
+    # The sample's storage conditions and unit are part of the rules: validate once it is read.
+    receipt = validate_receipt(
+        accepted,
+        condition,
+        quantity_received,
+        reason,
+        seals_intact=checks.seals_intact,
+        labelling_legible=checks.labelling_legible,
+        temperature_on_arrival=checks.temperature_on_arrival,
+        storage_conditions=sample.storage_conditions,
+        units_per_analysis=checks.units_per_analysis,
+        accept_insufficient_quantity=checks.accept_insufficient_quantity,
+        unit=sample.quantity_unit,
+    )
     recorded = _recorded_receipt(sample)
     if recorded is not None and recorded.same_decision(receipt):
         return _with_timeline(session, sample)
@@ -298,13 +350,24 @@ def record_receipt(
     sample.received_at = when
     sample.condition_on_receipt = receipt.condition
     sample.quantity_received = receipt.quantity_received
-    sample.rejection_reason = receipt.reason
+    sample.rejection_reason = "" if receipt.accepted else receipt.reason
+    sample.seals_intact = receipt.seals_intact
+    sample.labelling_legible = receipt.labelling_legible
+    sample.temperature_on_arrival = receipt.temperature_on_arrival
+    sample.quantity_required = receipt.quantity_required
+    sample.insufficient_quantity_reason = receipt.insufficient_quantity_reason
     new = {
         "status": sample.status.value,
         "received_at": to_rfc3339(when),
         "condition_on_receipt": receipt.condition,
         "quantity_received": receipt.quantity_received,
-        "rejection_reason": receipt.reason,
+        "rejection_reason": sample.rejection_reason,
+        "seals_intact": receipt.seals_intact,
+        "labelling_legible": receipt.labelling_legible,
+        "temperature_on_arrival": receipt.temperature_on_arrival,
+        "quantity_required": receipt.quantity_required,
+        "quantity_sufficient": receipt.quantity_sufficient,
+        "insufficient_quantity_reason": receipt.insufficient_quantity_reason,
     }
     action = "received" if receipt.accepted else "rejected"
     detail = receipt.detail(sample.quantity_unit)

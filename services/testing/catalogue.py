@@ -113,12 +113,13 @@ def list_products(session: Session) -> list[ProductView]:
     return [ProductView(p, specs[p.code]) for p in products]
 
 
-def _product_fields(definition: domain.ProductDefinition) -> dict[str, str]:
+def _product_fields(definition: domain.ProductDefinition) -> dict[str, Any]:
     return {
         "name": definition.name,
         "inn": definition.inn,
         "dosage_form": definition.dosage_form,
         "strength": definition.strength,
+        "units_per_analysis": definition.units_per_analysis,
     }
 
 

@@ -139,6 +139,7 @@ PARACETAMOL = ProductDefinition(
     strength="500 mg",
     source="Ph. Eur./BP",
     reference="Ph. Eur. 0049 / BP Paracetamol Tablets",
+    units_per_analysis=20,
     tests=(
         _appearance("White, capsule-shaped tablets"),
         _text(
@@ -175,6 +176,7 @@ AMOXICILLIN = ProductDefinition(
     strength="500 mg",
     source="USP",
     reference="USP Amoxicillin Capsules",
+    units_per_analysis=20,
     tests=(
         _appearance("Hard capsules containing a white to off-white powder"),
         _text(
@@ -201,6 +203,7 @@ METFORMIN = ProductDefinition(
     strength="850 mg",
     source="USP",
     reference="USP Metformin Hydrochloride Tablets",
+    units_per_analysis=20,
     tests=(
         _appearance("White, oval, film-coated tablets"),
         _text(
@@ -225,6 +228,7 @@ IBUPROFEN = ProductDefinition(
     strength="400 mg",
     source="USP",
     reference="USP Ibuprofen Tablets",
+    units_per_analysis=20,
     tests=(
         _appearance("White, round, film-coated tablets"),
         _text(
@@ -261,6 +265,7 @@ ARTEMETHER_LUMEFANTRINE = ProductDefinition(
     strength="20 mg / 120 mg",
     source="Int. Ph.",
     reference="Int. Ph. Artemether and lumefantrine tablets",
+    units_per_analysis=24,
     tests=(
         _appearance("Yellow, round, flat tablets with bevelled edges"),
         _text(

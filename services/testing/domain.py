@@ -319,6 +319,9 @@ class ProductDefinition:
     source: str
     reference: str
     tests: tuple[SpecTest, ...]
+    # Units one full analysis to the specification uses (0: not stated). Reception needs 3 x
+    # this at receipt: the test plan and a retained part for two re-analyses (WHO TRS 957 §20.1).
+    units_per_analysis: int = 0
 
 
 def product_problems(definition: ProductDefinition) -> list[str]:
@@ -330,6 +333,8 @@ def product_problems(definition: ProductDefinition) -> list[str]:
         problems.append(f"product {definition.code}: name is required")
     if not definition.tests:
         problems.append(f"product {definition.code}: the specification has no test")
+    if definition.units_per_analysis < 0:
+        problems.append(f"product {definition.code}: units per analysis must not be negative")
     codes = [t.code for t in definition.tests]
     for code in sorted({c for c in codes if codes.count(c) > 1}):
         problems.append(f"product {definition.code}: test code {code} appears more than once")

@@ -66,6 +66,7 @@ def product_message(view: ProductView) -> testing_pb2.Product:
         inn=product.inn,
         dosage_form=product.dosage_form,
         strength=product.strength,
+        units_per_analysis=product.units_per_analysis,
         specification_id=spec.specification_id,
         specification_version=spec.version,
         specification_source=spec.source,

@@ -44,6 +44,8 @@ class Product(Base):
     inn: Mapped[str] = mapped_column(String(200))
     dosage_form: Mapped[str] = mapped_column(String(100))
     strength: Mapped[str] = mapped_column(String(100))
+    # Units one full analysis needs (0: not stated); reception checks 3 x this at receipt.
+    units_per_analysis: Mapped[int] = mapped_column(Integer)
     specification_id: Mapped[str] = mapped_column(String(60), unique=True)
     current_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -232,6 +232,7 @@ async def test_admin_manages_users_and_staff_see_who_can_analyse(
         "full_name": "Omar Lahlou",
         "roles": ["analyst"],
         "active": True,
+        "locked_until": None,
     }
     problem(await client.post("/api/v1/users", json=new, headers=admin), 409)
     omar = await sign_in(client, "analyst3", "a long password")

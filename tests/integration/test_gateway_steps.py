@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 
 from kernel.db import Database
 from services.gateway.models import AuditEntry
-from tests.support.api import PARACETAMOL_CONFORMING
+from tests.support.api import PARACETAMOL_CONFORMING, paracetamol_sample
 from tests.support.gateway import Stack, full_stack, problem
 
 pytestmark = pytest.mark.timeout(600)
@@ -240,6 +240,64 @@ async def test_a_rejected_sample_accepts_no_further_step(stack: Stack) -> None:
     assert (
         problem(again, 409)["detail"] == f"sample {lab} is rejected; no further action is possible"
     )
+
+
+async def test_sample_details_default_to_the_catalogue_and_are_shown(stack: Stack) -> None:
+    sample = paracetamol_sample(
+        pack="blister of 10, box of 20",
+        marketing_authorisation_holder="Laprophan",
+        storage_conditions="Store below 25 °C",
+    )
+    created = (await stack.create(samples=[sample, paracetamol_sample(strength="1 g")]))["samples"]
+    first, second = created
+    assert (first["product_category"], first["inns"], first["dosage_form"]) == (
+        "medicine",
+        "paracetamol",
+        "tablet",
+    )
+    assert (first["strength"], second["strength"]) == ("500 mg", "1 g")
+    assert first["pack"] == "blister of 10, box of 20"
+    assert first["seals_intact"] is None and first["quantity_required"] is None
+    too_long = await stack.post(
+        "requester",
+        "/api/v1/requests",
+        {"purpose": "complaint", "samples": [paracetamol_sample(pack="x" * 201)]},
+    )
+    assert [e["field"] for e in problem(too_long, 422)["errors"]] == ["samples[0].pack"]
+
+
+async def test_receipt_refuses_too_few_units_until_accepted_as_a_decision(stack: Stack) -> None:
+    lab = (await stack.create())["samples"][0]["lab_number"]
+    path = f"/api/v1/samples/{lab}/receipt"
+    body = {"accepted": True, "quantity_received": "40", "seals_intact": False}
+    refused = problem(await stack.post("reception", path, body), 422)
+    assert refused["errors"][0]["field"] == "quantity_received"
+    assert "60 tablets required" in refused["errors"][0]["message"]
+    no_reason = problem(
+        await stack.post("reception", path, body | {"accept_insufficient_quantity": True}), 422
+    )
+    assert no_reason["errors"] == [
+        {"field": "reason", "message": "required to accept an insufficient quantity"}
+    ]
+    decided = body | {"accept_insufficient_quantity": True, "reason": "all that was seized"}
+    received = await stack.ok(stack.post("reception", path, decided))
+    assert received["status"] == "received"
+    assert (received["quantity_required"], received["quantity_sufficient"]) == ("60", False)
+    assert received["insufficient_quantity_reason"] == "all that was seized"
+    assert (received["seals_intact"], received["labelling_legible"]) == (False, True)
+    (event,) = [e for e in received["timeline"] if e["action"] == "received"]
+    assert event["detail"].endswith("insufficient quantity accepted: all that was seized")
+
+
+async def test_receipt_of_a_refrigerated_sample_needs_its_temperature(stack: Stack) -> None:
+    sample = paracetamol_sample(storage_conditions="2–8 °C")
+    lab = (await stack.create(samples=[sample]))["samples"][0]["lab_number"]
+    path = f"/api/v1/samples/{lab}/receipt"
+    body = {"accepted": True, "quantity_received": "60"}
+    refused = problem(await stack.post("reception", path, body), 422)
+    assert refused["errors"][0]["field"] == "temperature_on_arrival"
+    received = await stack.ok(stack.post("reception", path, body | {"temperature_on_arrival": 4.5}))
+    assert (received["temperature_on_arrival"], received["quantity_sufficient"]) == ("4.5", True)
 
 
 async def test_the_worklist_filters_and_pages(stack: Stack) -> None:

@@ -78,6 +78,8 @@ def receipt(lab_number: str, **fields: object) -> intake_pb2.RecordReceiptReques
         "condition": "intact, sealed",
         "quantity_received": "100",
         "at": "2026-03-02T09:00:00Z",
+        "seals_intact": True,
+        "labelling_legible": True,
     }
     values.update(fields)
     return intake_pb2.RecordReceiptRequest(**values)  # type: ignore[arg-type]
@@ -440,7 +442,8 @@ async def test_receipt_accepts_a_registered_sample_once(database_url: str) -> No
         assert received.received_at == "2026-03-02T09:00:00Z"
         assert [e.action for e in received.timeline] == ["registered", "received"]
         assert received.timeline[1].detail == (
-            "accepted, condition: intact, sealed, quantity received: 100 tablets"
+            "accepted, condition: intact, sealed, quantity received: 100 tablets, seals intact, "
+            "labelling legible"
         )
         again = await stub.RecordReceipt(receipt(lab(1), quantity_received="100.0"))
         assert again == received
@@ -472,12 +475,100 @@ async def test_receipt_rejects_with_a_reason(database_url: str) -> None:
         rejected = await stub.RecordReceipt(receipt(lab(1), accepted=False, reason="leaking"))
         assert rejected.status == common_pb2.SAMPLE_STATUS_REJECTED
         assert rejected.rejection_reason == "leaking"
-        assert rejected.timeline[-1].detail == "rejected: leaking"
+        assert rejected.timeline[-1].detail == "rejected: leaking; seals intact, labelling legible"
         assert (
             await stub.RecordReceipt(receipt(lab(1), accepted=False, reason="leaking")) == rejected
         )
         await refused(stub.RecordReceipt(receipt(lab(1))), grpc.StatusCode.FAILED_PRECONDITION)
         await assert_chain_verifies(db, 3)
+
+
+async def test_a_sample_keeps_its_details_and_they_are_audited(database_url: str) -> None:
+    details = {
+        "product_category": intake_pb2.PRODUCT_CATEGORY_MEDICINE,
+        "inns": "artemether, lumefantrine",
+        "dosage_form": "tablet",
+        "strength": "20 mg/120 mg",
+        "pack": "blister of 24, box of 1",
+        "marketing_authorisation_holder": "Novartis Pharma",
+        "storage_conditions": "Store below 30 °C",
+    }
+    async with intake_service(database_url) as (stub, db):
+        created = await stub.CreateRequest(
+            create("d", new_sample(**details), new_sample(product_category=2))
+        )
+        first, device = created.samples
+        assert {name: getattr(first, name) for name in details} == details
+        # Unspecified is a medicine; the other details stay empty.
+        assert (device.product_category, device.inns) == (
+            intake_pb2.PRODUCT_CATEGORY_MEDICAL_DEVICE,
+            "",
+        )
+        got = await stub.GetSample(intake_pb2.GetSampleRequest(lab_number=lab(1)))
+        assert got.marketing_authorisation_holder == "Novartis Pharma"
+        with db.read() as session:
+            entry = session.scalar(
+                select(AuditEntry).where(
+                    AuditEntry.action == "sample_registered", AuditEntry.entity_id == lab(1)
+                )
+            )
+        assert entry is not None and '"storage_conditions":"Store below 30 °C"' in entry.new_value
+        message = await refused(
+            stub.CreateRequest(create("long", new_sample(pack="x" * 201, product_category=9))),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        )
+        assert message == "samples[0].product_category: unknown value 9"
+        message = await refused(
+            stub.CreateRequest(create("long", new_sample(pack="x" * 201, strength="y" * 101))),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        )
+        assert message.split("; ") == [
+            "samples[0].strength: at most 100 characters (got 101)",
+            "samples[0].pack: at most 200 characters (got 201)",
+        ]
+
+
+async def test_receipt_needs_enough_units_or_a_decision_with_a_reason(database_url: str) -> None:
+    async with intake_service(database_url) as (stub, db):
+        await stub.CreateRequest(create("q"))
+        short = receipt(lab(1), quantity_received="40", units_per_analysis=20)
+        message = await refused(stub.RecordReceipt(short), grpc.StatusCode.INVALID_ARGUMENT)
+        assert message.startswith("quantity_received: 40 tablets received, 60 tablets required")
+        short.accept_insufficient_quantity = True
+        message = await refused(stub.RecordReceipt(short), grpc.StatusCode.INVALID_ARGUMENT)
+        assert message == "reason: required to accept an insufficient quantity"
+
+        short.reason = "all the market had"
+        short.seals_intact = False
+        received = await stub.RecordReceipt(short)
+        assert received.status == common_pb2.SAMPLE_STATUS_RECEIVED
+        assert (received.quantity_required, received.quantity_sufficient) == ("60", False)
+        assert received.insufficient_quantity_reason == "all the market had"
+        assert (received.seals_intact, received.labelling_legible) == (False, True)
+        assert received.rejection_reason == ""
+        assert received.timeline[-1].detail == (
+            "accepted, condition: intact, sealed, quantity received: 40 tablets (60 required), "
+            "seals broken or missing, labelling legible; insufficient quantity accepted: "
+            "all the market had"
+        )
+        assert await stub.RecordReceipt(short) == received  # a repeat changes nothing
+        with db.read() as session:
+            entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "sample_received"))
+        assert entry is not None and entry.reason == "all the market had"
+        assert '"quantity_sufficient":false' in entry.new_value
+        assert '"seals_intact":false' in entry.new_value
+
+
+async def test_a_refrigerated_sample_needs_its_temperature_on_arrival(database_url: str) -> None:
+    async with intake_service(database_url) as (stub, _):
+        await stub.CreateRequest(create("t", new_sample(storage_conditions="2–8 °C")))
+        message = await refused(
+            stub.RecordReceipt(receipt(lab(1))), grpc.StatusCode.INVALID_ARGUMENT
+        )
+        assert message.startswith("temperature_on_arrival: required for a sample kept at 2–8 °C")
+        received = await stub.RecordReceipt(receipt(lab(1), temperature_on_arrival="5.0"))
+        assert (received.temperature_on_arrival, received.quantity_sufficient) == ("5", True)
+        assert received.timeline[-1].detail.endswith("temperature on arrival: 5 °C")
 
 
 async def test_status_follows_the_lifecycle_through_a_hold(database_url: str) -> None:

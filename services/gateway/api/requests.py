@@ -3,7 +3,7 @@
 import asyncio
 import hashlib
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import grpc
 from fastapi import APIRouter, Header
@@ -17,7 +17,7 @@ from services.gateway.clients import Connections
 from services.gateway.deps import Acting, AsRequestLogger, Clients
 from services.gateway.domain import Role
 from services.gateway.problems import FieldError, Forbidden, Unprocessable, responses
-from services.gateway.schemas import RequestIn, RequestOut, decimal_text
+from services.gateway.schemas import NewSampleIn, RequestIn, RequestOut, decimal_text
 
 router = APIRouter(tags=["requests"])
 
@@ -60,6 +60,20 @@ async def _products(clients: Connections, body: RequestIn) -> dict[str, testing_
     if errors:
         raise Unprocessable("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
     return {code: product for code, product in found.items() if product is not None}
+
+
+def _details(sample: NewSampleIn, product: testing_pb2.Product) -> dict[str, Any]:
+    """The sample's descriptive fields; INN, dosage form and strength left empty are the
+    catalogue's (what the product chosen is registered as)."""
+    return {
+        "product_category": str_to_enum(intake_pb2.ProductCategory, sample.product_category),
+        "inns": sample.inns or product.inn,
+        "dosage_form": sample.dosage_form or product.dosage_form,
+        "strength": sample.strength or product.strength,
+        "pack": sample.pack,
+        "marketing_authorisation_holder": sample.marketing_authorisation_holder,
+        "storage_conditions": sample.storage_conditions,
+    }
 
 
 def _request_key(username: str, idempotency_key: str | None) -> str:
@@ -110,6 +124,7 @@ async def create_request(
                     expiry_date=sample.expiry_date.isoformat() if sample.expiry_date else "",
                     quantity=decimal_text(sample.quantity),
                     quantity_unit=sample.quantity_unit,
+                    **_details(sample, products[sample.product_code]),
                 )
                 for sample in body.samples
             ],

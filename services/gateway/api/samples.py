@@ -90,10 +90,16 @@ _ACTION_ERRORS = responses(401, 403, 404, 409, 422, 502, 503)
 async def receive(
     lab_number: str, body: ReceiptIn, clients: Clients, acting: AsReception
 ) -> SampleDetail:
-    """The receipt check: accepted (the clock starts, tests are planned) or rejected."""
+    """The receipt check and its checklist: accepted (the clock starts, tests are planned) or
+    rejected. 422 when a cold-chain sample has no temperature on arrival, or when fewer units
+    than required arrived and accept_insufficient_quantity (with a reason) was not given."""
     errors = []
     if body.accepted and body.quantity_received is None:
         errors.append(FieldError(field="quantity_received", message="required when accepted"))
+    if body.accepted and body.accept_insufficient_quantity and not body.reason:
+        errors.append(
+            FieldError(field="reason", message="required to accept an insufficient quantity")
+        )
     if not body.accepted and not body.reason:
         errors.append(FieldError(field="reason", message="required when rejected"))
     if errors:
@@ -104,6 +110,14 @@ async def receive(
         condition=body.condition,
         quantity_received=decimal_text(body.quantity_received) if body.quantity_received else "",
         reason=body.reason or "",
+        seals_intact=body.seals_intact,
+        labelling_legible=body.labelling_legible,
+        temperature_on_arrival=(
+            decimal_text(body.temperature_on_arrival)
+            if body.temperature_on_arrival is not None
+            else ""
+        ),
+        accept_insufficient_quantity=body.accept_insufficient_quantity,
     )
     status = await lifecycle.update(
         clients, lab_number, acting.actor, SampleLifecycle.receive, data

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.gateway import problems
 from services.gateway.problems import Problem
-from services.gateway.web import audit, custody, forms, labels, pages, users
+from services.gateway.web import audit, campaigns, custody, forms, labels, pages, users
 from services.gateway.web.render import page
 from services.gateway.web.session import LoginRequired, session_identity
 
@@ -27,6 +27,7 @@ def install(app: FastAPI) -> None:
     app.include_router(custody.router)
     app.include_router(labels.router)
     app.include_router(users.router)
+    app.include_router(campaigns.router)
 
     @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
     async def htmx() -> Response:

@@ -169,14 +169,22 @@ def _decimal(text: str) -> str:
 async def receive(
     lab_number: str, request: Request, clients: Clients, identity: WebUser
 ) -> Response:
-    """Reception's check: accept with condition and quantity, or reject with a reason."""
+    """Reception's check: accept with condition and quantity, or reject with a reason; with the
+    checklist (unchecked boxes record a failed check) and the temperature on arrival."""
     form = await _form(request)
     accepted = form.get("decision") == "accept"
-    body: Body = {"accepted": accepted, "condition": form.get("condition", "")}
+    body: Body = {
+        "accepted": accepted,
+        "condition": form.get("condition", ""),
+        # A form without the checklist (an older page, a script) records no failure.
+        "seals_intact": form.get("seals_intact") == "yes" or "checklist" not in form,
+        "labelling_legible": form.get("labelling_legible") == "yes" or "checklist" not in form,
+        "temperature_on_arrival": _decimal(form.get("temperature_on_arrival", "")) or None,
+        "reason": form.get("reason", "").strip() or None,
+    }
     if accepted:
         body["quantity_received"] = _decimal(form.get("quantity_received", "")) or None
-    else:
-        body["reason"] = form.get("reason", "").strip() or None
+        body["accept_insufficient_quantity"] = form.get("accept_insufficient_quantity") == "yes"
 
     async def run(parsed: ReceiptIn) -> object:
         return await samples.receive(

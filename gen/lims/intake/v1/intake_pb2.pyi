@@ -22,6 +22,30 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _ProductCategory:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ProductCategoryEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ProductCategory.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    PRODUCT_CATEGORY_UNSPECIFIED: _ProductCategory.ValueType  # 0
+    """Not set: taken as a medicine."""
+    PRODUCT_CATEGORY_MEDICINE: _ProductCategory.ValueType  # 1
+    """A medicine (finished pharmaceutical product or active substance)."""
+    PRODUCT_CATEGORY_MEDICAL_DEVICE: _ProductCategory.ValueType  # 2
+    """A medical device."""
+
+class ProductCategory(_ProductCategory, metaclass=_ProductCategoryEnumTypeWrapper):
+    """What kind of product a sample is."""
+
+PRODUCT_CATEGORY_UNSPECIFIED: ProductCategory.ValueType  # 0
+"""Not set: taken as a medicine."""
+PRODUCT_CATEGORY_MEDICINE: ProductCategory.ValueType  # 1
+"""A medicine (finished pharmaceutical product or active substance)."""
+PRODUCT_CATEGORY_MEDICAL_DEVICE: ProductCategory.ValueType  # 2
+"""A medical device."""
+Global___ProductCategory: _TypeAlias = ProductCategory  # noqa: Y015
+
 class _SampleSort:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -253,6 +277,19 @@ class Sample(_message.Message):
     REQUESTER_ORGANISATION_FIELD_NUMBER: _builtins.int
     EXTERNAL_REFERENCE_FIELD_NUMBER: _builtins.int
     STATUS_BEFORE_HOLD_FIELD_NUMBER: _builtins.int
+    PRODUCT_CATEGORY_FIELD_NUMBER: _builtins.int
+    INNS_FIELD_NUMBER: _builtins.int
+    DOSAGE_FORM_FIELD_NUMBER: _builtins.int
+    STRENGTH_FIELD_NUMBER: _builtins.int
+    PACK_FIELD_NUMBER: _builtins.int
+    MARKETING_AUTHORISATION_HOLDER_FIELD_NUMBER: _builtins.int
+    STORAGE_CONDITIONS_FIELD_NUMBER: _builtins.int
+    SEALS_INTACT_FIELD_NUMBER: _builtins.int
+    LABELLING_LEGIBLE_FIELD_NUMBER: _builtins.int
+    TEMPERATURE_ON_ARRIVAL_FIELD_NUMBER: _builtins.int
+    QUANTITY_REQUIRED_FIELD_NUMBER: _builtins.int
+    QUANTITY_SUFFICIENT_FIELD_NUMBER: _builtins.int
+    INSUFFICIENT_QUANTITY_REASON_FIELD_NUMBER: _builtins.int
     lab_number: _builtins.str
     """Lab number, e.g. "LNCM-2026-00001"."""
     request_id: _builtins.str
@@ -305,6 +342,36 @@ class Sample(_message.Message):
     """External reference, copied from the request."""
     status_before_hold: _common_pb2.SampleStatus.ValueType
     """Status before the current hold; unspecified when not on hold."""
+    product_category: Global___ProductCategory.ValueType
+    """Medicine or medical device."""
+    inns: _builtins.str
+    """INN(s) of the active substance(s), e.g. "artemether, lumefantrine"; may be empty."""
+    dosage_form: _builtins.str
+    """Dosage form, e.g. "tablet"; may be empty."""
+    strength: _builtins.str
+    """Strength, e.g. "500 mg"; may be empty."""
+    pack: _builtins.str
+    """Pack, e.g. "blister of 10 tablets, box of 20"; may be empty."""
+    marketing_authorisation_holder: _builtins.str
+    """Marketing authorisation holder; may be empty."""
+    storage_conditions: _builtins.str
+    """Storage conditions declared, e.g. "2–8 °C"; may be empty."""
+    seals_intact: _builtins.bool
+    """Receipt check: seals found intact (false when broken or missing); meaningful once
+    received_at is set.
+    """
+    labelling_legible: _builtins.bool
+    """Receipt check: labelling found legible; meaningful once received_at is set."""
+    temperature_on_arrival: _builtins.str
+    """Temperature on arrival in °C, decimal string; empty when not measured."""
+    quantity_required: _builtins.str
+    """Units needed for the test plan and two re-analyses (3 x the units of one full analysis),
+    decimal string; empty when the catalogue does not say.
+    """
+    quantity_sufficient: _builtins.bool
+    """Whether quantity_received covers quantity_required (true when nothing is required)."""
+    insufficient_quantity_reason: _builtins.str
+    """Why the sample was accepted with an insufficient quantity; empty otherwise."""
     @_builtins.property
     def timeline(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.Event]:
         """What happened to the sample, oldest first."""
@@ -339,10 +406,23 @@ class Sample(_message.Message):
         requester_organisation: _builtins.str = ...,
         external_reference: _builtins.str = ...,
         status_before_hold: _common_pb2.SampleStatus.ValueType = ...,
+        product_category: Global___ProductCategory.ValueType = ...,
+        inns: _builtins.str = ...,
+        dosage_form: _builtins.str = ...,
+        strength: _builtins.str = ...,
+        pack: _builtins.str = ...,
+        marketing_authorisation_holder: _builtins.str = ...,
+        storage_conditions: _builtins.str = ...,
+        seals_intact: _builtins.bool = ...,
+        labelling_legible: _builtins.bool = ...,
+        temperature_on_arrival: _builtins.str = ...,
+        quantity_required: _builtins.str = ...,
+        quantity_sufficient: _builtins.bool = ...,
+        insufficient_quantity_reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch_number", b"batch_number", "condition_on_receipt", b"condition_on_receipt", "created_at", b"created_at", "expiry_date", b"expiry_date", "external_reference", b"external_reference", "lab_number", b"lab_number", "manufacture_date", b"manufacture_date", "manufacturer", b"manufacturer", "priority", b"priority", "product_code", b"product_code", "product_name", b"product_name", "purpose", b"purpose", "quantity", b"quantity", "quantity_received", b"quantity_received", "quantity_unit", b"quantity_unit", "received_at", b"received_at", "rejection_reason", b"rejection_reason", "request_id", b"request_id", "requester", b"requester", "requester_organisation", b"requester_organisation", "sla_breached_at", b"sla_breached_at", "sla_due_at", b"sla_due_at", "sla_target_days", b"sla_target_days", "sla_warning_at", b"sla_warning_at", "status", b"status", "status_before_hold", b"status_before_hold", "timeline", b"timeline"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch_number", b"batch_number", "condition_on_receipt", b"condition_on_receipt", "created_at", b"created_at", "dosage_form", b"dosage_form", "expiry_date", b"expiry_date", "external_reference", b"external_reference", "inns", b"inns", "insufficient_quantity_reason", b"insufficient_quantity_reason", "lab_number", b"lab_number", "labelling_legible", b"labelling_legible", "manufacture_date", b"manufacture_date", "manufacturer", b"manufacturer", "marketing_authorisation_holder", b"marketing_authorisation_holder", "pack", b"pack", "priority", b"priority", "product_category", b"product_category", "product_code", b"product_code", "product_name", b"product_name", "purpose", b"purpose", "quantity", b"quantity", "quantity_received", b"quantity_received", "quantity_required", b"quantity_required", "quantity_sufficient", b"quantity_sufficient", "quantity_unit", b"quantity_unit", "received_at", b"received_at", "rejection_reason", b"rejection_reason", "request_id", b"request_id", "requester", b"requester", "requester_organisation", b"requester_organisation", "seals_intact", b"seals_intact", "sla_breached_at", b"sla_breached_at", "sla_due_at", b"sla_due_at", "sla_target_days", b"sla_target_days", "sla_warning_at", b"sla_warning_at", "status", b"status", "status_before_hold", b"status_before_hold", "storage_conditions", b"storage_conditions", "strength", b"strength", "temperature_on_arrival", b"temperature_on_arrival", "timeline", b"timeline"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -362,6 +442,13 @@ class NewSample(_message.Message):
     EXPIRY_DATE_FIELD_NUMBER: _builtins.int
     QUANTITY_FIELD_NUMBER: _builtins.int
     QUANTITY_UNIT_FIELD_NUMBER: _builtins.int
+    PRODUCT_CATEGORY_FIELD_NUMBER: _builtins.int
+    INNS_FIELD_NUMBER: _builtins.int
+    DOSAGE_FORM_FIELD_NUMBER: _builtins.int
+    STRENGTH_FIELD_NUMBER: _builtins.int
+    PACK_FIELD_NUMBER: _builtins.int
+    MARKETING_AUTHORISATION_HOLDER_FIELD_NUMBER: _builtins.int
+    STORAGE_CONDITIONS_FIELD_NUMBER: _builtins.int
     product_code: _builtins.str
     """Catalogue code of the product (must exist in the testing catalogue)."""
     product_name: _builtins.str
@@ -378,6 +465,22 @@ class NewSample(_message.Message):
     """Positive decimal string."""
     quantity_unit: _builtins.str
     """Unit of quantity, e.g. "tablets"."""
+    product_category: Global___ProductCategory.ValueType
+    """Medicine or medical device; unspecified means medicine."""
+    inns: _builtins.str
+    """INN(s), at most 300 characters; optional."""
+    dosage_form: _builtins.str
+    """Dosage form, at most 100 characters; optional."""
+    strength: _builtins.str
+    """Strength, at most 100 characters; optional."""
+    pack: _builtins.str
+    """Pack (presentation), at most 200 characters; optional."""
+    marketing_authorisation_holder: _builtins.str
+    """Marketing authorisation holder, at most 300 characters; optional."""
+    storage_conditions: _builtins.str
+    """Storage conditions, at most 200 characters; optional. Refrigerated or frozen conditions
+    ("2–8 °C", "-20 °C", ...) make the temperature on arrival required at receipt.
+    """
     def __init__(
         self,
         *,
@@ -389,10 +492,17 @@ class NewSample(_message.Message):
         expiry_date: _builtins.str = ...,
         quantity: _builtins.str = ...,
         quantity_unit: _builtins.str = ...,
+        product_category: Global___ProductCategory.ValueType = ...,
+        inns: _builtins.str = ...,
+        dosage_form: _builtins.str = ...,
+        strength: _builtins.str = ...,
+        pack: _builtins.str = ...,
+        marketing_authorisation_holder: _builtins.str = ...,
+        storage_conditions: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch_number", b"batch_number", "expiry_date", b"expiry_date", "manufacture_date", b"manufacture_date", "manufacturer", b"manufacturer", "product_code", b"product_code", "product_name", b"product_name", "quantity", b"quantity", "quantity_unit", b"quantity_unit"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch_number", b"batch_number", "dosage_form", b"dosage_form", "expiry_date", b"expiry_date", "inns", b"inns", "manufacture_date", b"manufacture_date", "manufacturer", b"manufacturer", "marketing_authorisation_holder", b"marketing_authorisation_holder", "pack", b"pack", "product_category", b"product_category", "product_code", b"product_code", "product_name", b"product_name", "quantity", b"quantity", "quantity_unit", b"quantity_unit", "storage_conditions", b"storage_conditions", "strength", b"strength"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -567,6 +677,11 @@ class RecordReceiptRequest(_message.Message):
     QUANTITY_RECEIVED_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     AT_FIELD_NUMBER: _builtins.int
+    SEALS_INTACT_FIELD_NUMBER: _builtins.int
+    LABELLING_LEGIBLE_FIELD_NUMBER: _builtins.int
+    TEMPERATURE_ON_ARRIVAL_FIELD_NUMBER: _builtins.int
+    UNITS_PER_ANALYSIS_FIELD_NUMBER: _builtins.int
+    ACCEPT_INSUFFICIENT_QUANTITY_FIELD_NUMBER: _builtins.int
     lab_number: _builtins.str
     """Lab number."""
     accepted: _builtins.bool
@@ -576,9 +691,25 @@ class RecordReceiptRequest(_message.Message):
     quantity_received: _builtins.str
     """Quantity received, positive decimal string (required when accepted)."""
     reason: _builtins.str
-    """Reason for rejection (required when rejected)."""
+    """Reason for rejection (required when rejected), or for accepting an insufficient quantity
+    (required with accept_insufficient_quantity).
+    """
     at: _builtins.str
     """When the receipt happened, RFC 3339; the workflow's clock."""
+    seals_intact: _builtins.bool
+    """Seals intact; false records a broken or missing seal (it does not block acceptance)."""
+    labelling_legible: _builtins.bool
+    """Labelling legible; false records illegible labelling (it does not block acceptance)."""
+    temperature_on_arrival: _builtins.str
+    """Temperature on arrival in °C, decimal string (e.g. "5.2", "-18"); empty when not measured.
+    Required to accept a sample whose storage conditions are refrigerated or frozen.
+    """
+    units_per_analysis: _builtins.int
+    """Units one full analysis of the product needs (testing catalogue); 0 when unknown: then the
+    quantity is not checked. Accepting needs at least 3 x this (WHO TRS 957 §20.1).
+    """
+    accept_insufficient_quantity: _builtins.bool
+    """Accept although the quantity received is below what is required; needs a reason."""
     @_builtins.property
     def actor(self) -> _common_pb2.Actor:
         """Who checked the sample in."""
@@ -593,10 +724,15 @@ class RecordReceiptRequest(_message.Message):
         quantity_received: _builtins.str = ...,
         reason: _builtins.str = ...,
         at: _builtins.str = ...,
+        seals_intact: _builtins.bool = ...,
+        labelling_legible: _builtins.bool = ...,
+        temperature_on_arrival: _builtins.str = ...,
+        units_per_analysis: _builtins.int = ...,
+        accept_insufficient_quantity: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted", b"accepted", "actor", b"actor", "at", b"at", "condition", b"condition", "lab_number", b"lab_number", "quantity_received", b"quantity_received", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accept_insufficient_quantity", b"accept_insufficient_quantity", "accepted", b"accepted", "actor", b"actor", "at", b"at", "condition", b"condition", "lab_number", b"lab_number", "labelling_legible", b"labelling_legible", "quantity_received", b"quantity_received", "reason", b"reason", "seals_intact", b"seals_intact", "temperature_on_arrival", b"temperature_on_arrival", "units_per_analysis", b"units_per_analysis"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

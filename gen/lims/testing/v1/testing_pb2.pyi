@@ -238,6 +238,7 @@ class Product(_message.Message):
     SPECIFICATION_SOURCE_FIELD_NUMBER: _builtins.int
     SPECIFICATION_REFERENCE_FIELD_NUMBER: _builtins.int
     TESTS_FIELD_NUMBER: _builtins.int
+    UNITS_PER_ANALYSIS_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     """Catalogue code, e.g. "PARA-500-TAB"."""
     name: _builtins.str
@@ -256,6 +257,10 @@ class Product(_message.Message):
     """Source: "Ph. Eur.", "USP", "BP", "Int. Ph.", "manufacturer", "in-house"."""
     specification_reference: _builtins.str
     """Reference of the monograph, e.g. "Ph. Eur. 0049 / BP Paracetamol Tablets"."""
+    units_per_analysis: _builtins.int
+    """Units (of the sample's quantity unit) one full analysis to this specification needs;
+    0 when not stated.
+    """
     @_builtins.property
     def tests(self) -> _containers.RepeatedCompositeFieldContainer[Global___SpecificationTest]:
         """The tests, in the order they are reported."""
@@ -273,10 +278,11 @@ class Product(_message.Message):
         specification_source: _builtins.str = ...,
         specification_reference: _builtins.str = ...,
         tests: _abc.Iterable[Global___SpecificationTest] | None = ...,
+        units_per_analysis: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "dosage_form", b"dosage_form", "inn", b"inn", "name", b"name", "specification_id", b"specification_id", "specification_reference", b"specification_reference", "specification_source", b"specification_source", "specification_version", b"specification_version", "strength", b"strength", "tests", b"tests"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "dosage_form", b"dosage_form", "inn", b"inn", "name", b"name", "specification_id", b"specification_id", "specification_reference", b"specification_reference", "specification_source", b"specification_source", "specification_version", b"specification_version", "strength", b"strength", "tests", b"tests", "units_per_analysis", b"units_per_analysis"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
