@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kernel import audit
 from kernel.audit import Who
 from kernel.errors import AlreadyExists, InvalidArgument, NotFound
 from kernel.timefmt import to_rfc3339, utcnow
@@ -23,7 +22,8 @@ from services.intake.custody import (
     validate_movement,
 )
 from services.intake.domain import parse_time
-from services.intake.models import AuditEntry, AuditHead, CustodyEvent, Sample, StorageLocation
+from services.intake.models import CustodyEvent, Sample, StorageLocation
+from services.intake.service import write_audit
 
 
 @dataclass(frozen=True)
@@ -52,31 +52,6 @@ def _movement(event: CustodyEvent) -> Movement:
 def custody_after(event: CustodyEvent | None) -> Custody:
     """Where a movement left the sample (at reception before the first)."""
     return Custody() if event is None else _movement(event).after(Custody())
-
-
-def _audit(
-    session: Session,
-    who: Who,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    *,
-    old: Any = None,
-    new: Any = None,
-    reason: str = "",
-) -> None:
-    audit.record(
-        session,
-        AuditEntry,
-        AuditHead,
-        who=who,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        old=old,
-        new=new,
-        reason=reason,
-    )
 
 
 def _location_values(location: StorageLocation) -> dict[str, Any]:
@@ -126,7 +101,7 @@ def create_storage_location(
     )
     session.add(location)
     session.flush()
-    _audit(
+    write_audit(
         session,
         who,
         "storage_location_created",
@@ -158,7 +133,7 @@ def update_storage_location(
     new = _location_values(location)
     if new != old:
         session.flush()
-        _audit(
+        write_audit(
             session,
             who,
             "storage_location_changed",
@@ -260,7 +235,7 @@ def record_custody(
         new.update(location_name=location.name, location_conditions=location.conditions)
     if movement.kind is CustodyKind.DISPOSED:
         new["witness"] = movement.witness
-    _audit(
+    write_audit(
         session,
         who,
         f"custody_{movement.kind.value}",

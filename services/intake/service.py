@@ -48,7 +48,7 @@ class Numbering:
         return f"lab:{self.lab_number_prefix}"
 
 
-def _audit(
+def write_audit(
     session: Session,
     who: Who,
     action: str,
@@ -59,6 +59,7 @@ def _audit(
     new: Any = None,
     reason: str = "",
 ) -> None:
+    """Appends an entry to intake's audit chain, in the caller's transaction."""
     audit.record(
         session,
         AuditEntry,
@@ -206,7 +207,7 @@ def create_request(
         request.samples.append(sample)
     session.add(request)
     session.flush()
-    _audit(
+    write_audit(
         session,
         who,
         "request_created",
@@ -224,7 +225,7 @@ def create_request(
         },
     )
     for sample in request.samples:
-        _audit(
+        write_audit(
             session, who, "sample_registered", "sample", sample.lab_number, new=_snapshot(sample)
         )
     return request
@@ -372,7 +373,7 @@ def record_receipt(
     action = "received" if receipt.accepted else "rejected"
     detail = receipt.detail(sample.quantity_unit)
     session.add(_event(who, when, action, detail, sample_id=sample.id))
-    _audit(
+    write_audit(
         session,
         who,
         f"sample_{action}",
@@ -424,7 +425,7 @@ def record_status(
         new["rejection_reason"] = reason
     detail = status_detail(old_status, new_status, reason)
     session.add(_event(who, when, "status_changed", detail, sample_id=sample.id, event_key=key))
-    _audit(
+    write_audit(
         session, who, "status_changed", "sample", sample.lab_number, old=old, new=new, reason=reason
     )
     return _with_timeline(session, sample)
@@ -472,5 +473,5 @@ def record_sla_event(
     action = SLA_ACTIONS[sla_kind]
     detail = _sla_detail(sla_kind, sample, due)
     session.add(_event(SYSTEM, when, action, detail, sample_id=sample.id, event_key=key))
-    _audit(session, SYSTEM, action, "sample", sample.lab_number, old=old, new=new)
+    write_audit(session, SYSTEM, action, "sample", sample.lab_number, old=old, new=new)
     return _with_timeline(session, sample)

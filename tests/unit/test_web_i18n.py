@@ -51,3 +51,23 @@ def test_french_is_written_the_french_way_in_the_labs_time_zone() -> None:
     # 10:00 UTC is 11:00 in Casablanca (UTC+1).
     assert "11:00" in french.datetime("2026-11-23T10:00:00Z")
     assert french.dir == "ltr" and Lang("ar", "Africa/Casablanca").dir == "rtl"
+
+
+def test_refusals_worded_by_the_services_read_in_french() -> None:
+    french = Lang("fr", "Africa/Casablanca")
+
+    assert (
+        french.refusal("values[1]: 'abc' is not a number")
+        == "values[1]: « abc » n'est pas un nombre"
+    )
+    assert french.refusal("expected 2 values, got 1") == "2 valeurs attendues, 1 reçues"
+    assert (
+        french.refusal("reason: required when rejected; quantity_received: Field required")
+        == "reason: obligatoire en cas de refus; quantity_received: Champ obligatoire"
+    )
+    assert (
+        french.refusal("an unknown wording stays as it came")
+        == "an unknown wording stays as it came"
+    )
+    english = Lang("en", "Africa/Casablanca")
+    assert english.refusal("expected 2 values, got 1") == "expected 2 values, got 1"

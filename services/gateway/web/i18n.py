@@ -7,6 +7,7 @@ only needs its catalogue and an entry in LANGUAGES: templates take the direction
 """
 
 import gettext
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -69,6 +70,25 @@ class Lang:
         """The message in this language, with %(name)s placeholders filled from `values`."""
         text = catalogue(self.code).gettext(message)
         return text % values if values else text
+
+    def refusal(self, message: str) -> str:
+        """A refusal worded by a service, in this language: the whole message if the catalogue
+        has it, else a known wording with its values (REFUSAL_PATTERNS), else as it came;
+        "field: message; field: message" is translated part by part."""
+        parts = message.split("; ")
+        if len(parts) > 1 and all(_FIELD_PART.match(part) for part in parts):
+            return "; ".join(self.refusal(part) for part in parts)
+        field = _FIELD_PART.match(message)
+        if field and self.gettext(message) == message:
+            return f"{field[1]}: {self.refusal(field[2])}"
+        translated = self.gettext(message)
+        if translated != message:
+            return translated
+        for pattern, wording in REFUSAL_PATTERNS:
+            found = pattern.match(message)
+            if found:
+                return self.gettext(wording, **found.groupdict())
+        return message
 
     def datetime(self, value: str | datetime | None, *, zone: bool = False) -> str:
         """A date and time (RFC 3339 text or datetime) in the lab's zone; '' for none. With
@@ -164,6 +184,8 @@ DATA_MESSAGES = (
     N_("sla breach"),
 )
 REFUSAL_MESSAGES = (
+    N_("a number is required"),
+    N_("an observation is required"),
     N_("required when accepted"),
     N_("required when rejected"),
     N_("required when sending a result back"),
@@ -181,3 +203,38 @@ REFUSAL_MESSAGES = (
     N_("this action needs the role 'approver'"),
     N_("this action needs one of the roles 'reception', 'admin', 'requester'"),
 )
+
+# Refusals the services word with values in them: the pattern of the English text, and the
+# message (with the same names as placeholders) the catalogues translate.
+REFUSAL_PATTERNS = (
+    (
+        re.compile(
+            r"^'(?P<value>.*)' is not a number(?: \(use a point as the decimal separator\))?$"
+        ),
+        N_("'%(value)s' is not a number"),
+    ),
+    (
+        re.compile(r"^expected (?P<expected>\d+) values?, got (?P<got>\d+)$"),
+        N_("expected %(expected)s values, got %(got)s"),
+    ),
+    (
+        re.compile(
+            r"^(?P<received>.+?) received, (?P<required>.+?) required \(.*\)\. "
+            r"To accept fewer, decide it: accept_insufficient_quantity with a reason$"
+        ),
+        N_(
+            "%(received)s received, %(required)s required (the test plan and a retained part "
+            "for two re-analyses). To accept fewer, tick the decision and give a reason."
+        ),
+    ),
+    (
+        re.compile(
+            r"^required for a sample kept at (?P<conditions>.+): give the temperature measured "
+            r"on arrival in °C$"
+        ),
+        N_(
+            "required for a sample kept at %(conditions)s: give the temperature measured on arrival in °C"
+        ),
+    ),
+)
+_FIELD_PART = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.DOTALL)

@@ -75,8 +75,8 @@ class Refusal:
 
     def __init__(self, problem: Problem, lang: Lang) -> None:
         self.status = problem.status
-        self.message = lang.gettext(problem.detail)
-        self.fields = {error.field: lang.gettext(error.message) for error in problem.errors or []}
+        self.message = lang.refusal(problem.detail)
+        self.fields = {error.field: lang.refusal(error.message) for error in problem.errors or []}
 
     def field(self, name: str) -> str:
         """The message for one field ('' if none)."""
