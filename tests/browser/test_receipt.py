@@ -38,7 +38,7 @@ def test_too_few_units_are_refused_then_accepted_with_the_decision_and_reason(
     receipt.locator("button[type=submit]").click()
 
     error = reception.locator("#receipt .field-error[data-field=quantity_received]")
-    expect(error).to_contain_text("60 tablets required")
+    expect(error).to_contain_text("60 tablets requis")
     assert "status-registered" in status_of(reception)
     screenshot(reception, "receipt-insufficient")
 

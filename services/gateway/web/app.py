@@ -11,8 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.gateway import problems
 from services.gateway.problems import Problem
-from services.gateway.web import audit, campaigns, custody, forms, labels, pages, users
-from services.gateway.web.render import page
+from services.gateway.web import audit, campaigns, custody, forms, labels, pages, render, users
 from services.gateway.web.session import LoginRequired, session_identity
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -44,7 +43,7 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(LoginRequired, to_login)
 
-    async def problem_page(request: Request, error: Exception) -> Response:
+    async def on_problem(request: Request, error: Exception) -> Response:
         # The REST API (and any client not asking for HTML) keeps its problem+json answers; a
         # browser on a page gets the refusal as a page, in its language.
         assert isinstance(error, Problem)
@@ -53,9 +52,6 @@ def install(app: FastAPI) -> None:
             return problems.response(request, error)
         clients = request.app.state.connections
         identity = session_identity(request, clients)
-        context = {"problem": error, "lab_number": ""}
-        return page(
-            request, clients, "problem.html", context, identity=identity, status=error.status
-        )
+        return render.problem_page(request, clients, error, identity=identity)
 
-    app.add_exception_handler(Problem, problem_page)
+    app.add_exception_handler(Problem, on_problem)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
 from kernel.settings import ServiceName
@@ -17,7 +17,7 @@ from services.gateway.clients import Connections
 from services.gateway.deps import Clients, act_as
 from services.gateway.problems import FieldError, Problem, Unprocessable
 from services.gateway.schemas import AuditReviewIn
-from services.gateway.web.render import Refusal, attempt, invalid, language, page
+from services.gateway.web.render import Refusal, attempt, invalid, language, page, problem_page
 from services.gateway.web.session import WebUser, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -95,7 +95,7 @@ async def audit_page(
     )
     if context is None:
         assert problem is not None
-        return _problem(request, clients, identity, problem)
+        return problem_page(request, clients, problem, identity=identity)
     if request.query_params.get("verify"):
         context["verification"] = await api.verify_audit_chains(clients, act_as(identity, AUDITORS))
     return page(request, clients, "audit.html", context, identity=identity)
@@ -145,16 +145,3 @@ async def record_review(request: Request, clients: Clients, identity: WebUser) -
     context["refusal"] = Refusal(problem, language(request, clients))
     context["form"] = values
     return page(request, clients, "audit.html", context, identity=identity, status=problem.status)
-
-
-def _problem(
-    request: Request, clients: Connections, identity: Any, problem: Problem
-) -> HTMLResponse:
-    return page(
-        request,
-        clients,
-        "problem.html",
-        {"problem": problem, "lab_number": ""},
-        identity=identity,
-        status=problem.status,
-    )

@@ -17,7 +17,7 @@ from services.gateway.domain import Role
 from services.gateway.problems import Missing, Problem
 from services.gateway.schemas import CustodyIn, StorageLocationIn, StorageLocationPatch
 from services.gateway.web.pages import sample_context
-from services.gateway.web.render import Refusal, attempt, invalid, language, page
+from services.gateway.web.render import Refusal, attempt, invalid, language, page, problem_page
 from services.gateway.web.session import WebUser, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -63,14 +63,7 @@ async def record_custody(
     context, refused = await attempt(sample_context(clients, identity, lab_number))
     if context is None:
         problem = refused or Missing(f"no sample {lab_number}")
-        return page(
-            request,
-            clients,
-            "problem.html",
-            {"problem": problem, "lab_number": lab_number},
-            identity=identity,
-            status=problem.status,
-        )
+        return problem_page(request, clients, problem, identity=identity, lab_number=lab_number)
     context.update(
         {
             "done": "",

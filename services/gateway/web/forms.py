@@ -34,7 +34,7 @@ from services.gateway.schemas import (
     ReviewIn,
 )
 from services.gateway.web.pages import PURPOSES, sample_context
-from services.gateway.web.render import Refusal, attempt, invalid, language, page
+from services.gateway.web.render import Refusal, attempt, invalid, language, page, problem_page
 from services.gateway.web.session import (
     SESSION_COOKIE,
     WebUser,
@@ -139,14 +139,7 @@ async def _sample_step(
     context, refused = await attempt(sample_context(clients, identity, lab_number))
     if context is None:
         problem = refused or Missing(f"no sample {lab_number}")
-        return page(
-            request,
-            clients,
-            "problem.html",
-            {"problem": problem, "lab_number": lab_number},
-            identity=identity,
-            status=problem.status,
-        )
+        return problem_page(request, clients, problem, identity=identity, lab_number=lab_number)
     lang = language(request, clients)
     context.update(
         {

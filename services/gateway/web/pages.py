@@ -20,7 +20,7 @@ from services.gateway.domain import STAFF, Role, is_staff, lab_number_of_code
 from services.gateway.problems import Missing
 from services.gateway.schemas import Purpose, SampleStatusName, SampleSummary
 from services.gateway.web.i18n import choose
-from services.gateway.web.render import attempt, page
+from services.gateway.web.render import attempt, page, problem_page
 from services.gateway.web.session import LANGUAGE_COOKIE, WebUser, safe_next, session_identity
 
 router = APIRouter(include_in_schema=False)
@@ -207,14 +207,7 @@ async def sample_page(
     context, refused = await attempt(sample_context(clients, identity, lab_number))
     if context is None:
         problem = refused or Missing(f"no sample {lab_number}")
-        return page(
-            request,
-            clients,
-            "problem.html",
-            {"problem": problem, "lab_number": lab_number},
-            identity=identity,
-            status=problem.status,
-        )
+        return problem_page(request, clients, problem, identity=identity, lab_number=lab_number)
     context.update({"done": done, "refusal": None, "form": {}})
     return page(request, clients, "sample.html", context, identity=identity)
 

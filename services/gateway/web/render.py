@@ -70,6 +70,19 @@ def page(
     )
 
 
+def problem_page(
+    request: Request,
+    clients: Connections,
+    problem: Problem,
+    *,
+    identity: Identity | None,
+    lab_number: str = "",
+) -> HTMLResponse:
+    """A refusal (403, 404, 409, ...) as a page of its own, in the user's language."""
+    context = {"problem": problem, "lab_number": lab_number}
+    return page(request, clients, "problem.html", context, identity=identity, status=problem.status)
+
+
 class Refusal:
     """A refused action as the page shows it: a message, and messages by field."""
 
