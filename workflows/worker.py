@@ -18,7 +18,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from kernel.grpc_client import open_channel
-from kernel.grpc_server import configure_logging
+from kernel.grpc_server import configure_logging, exit_after_shutdown
 from kernel.settings import Settings, get_settings
 from lims.intake.v1 import intake_pb2_grpc
 from lims.reporting.v1 import reporting_pb2_grpc
@@ -143,6 +143,7 @@ def main() -> None:
     """Entry point of `python -m workflows.worker`."""
     configure_logging()
     asyncio.run(run(get_settings()))
+    exit_after_shutdown()
 
 
 if __name__ == "__main__":

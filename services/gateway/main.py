@@ -10,7 +10,7 @@ import uvicorn
 
 from kernel import migrations
 from kernel.db import Database
-from kernel.grpc_server import configure_logging
+from kernel.grpc_server import configure_logging, exit_after_shutdown
 from kernel.settings import Settings, get_settings
 from services.gateway import service
 from services.gateway.app import create_app
@@ -48,6 +48,7 @@ def main() -> None:
     """Entry point: python -m services.gateway.main."""
     configure_logging()
     asyncio.run(run(get_settings()))
+    exit_after_shutdown()
 
 
 if __name__ == "__main__":

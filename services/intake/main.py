@@ -8,7 +8,7 @@ import grpc
 
 from kernel import audit_service, migrations
 from kernel.db import Database
-from kernel.grpc_server import configure_logging, serve
+from kernel.grpc_server import configure_logging, exit_after_shutdown, serve
 from kernel.settings import Settings, get_settings
 from lims.intake.v1 import intake_pb2, intake_pb2_grpc
 from services.intake import demo
@@ -57,6 +57,7 @@ def main() -> None:
     """Entry point: python -m services.intake.main."""
     configure_logging()
     asyncio.run(run(get_settings()))
+    exit_after_shutdown()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import grpc
 
 from kernel import audit_service, migrations
 from kernel.db import Database
-from kernel.grpc_server import configure_logging, serve
+from kernel.grpc_server import configure_logging, exit_after_shutdown, serve
 from kernel.settings import Settings, get_settings
 from lims.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from services.reporting.grpc_server import ReportingServicer
@@ -52,6 +52,7 @@ def main() -> None:
     """Entry point: python -m services.reporting.main."""
     configure_logging()
     asyncio.run(run(get_settings()))
+    exit_after_shutdown()
 
 
 if __name__ == "__main__":

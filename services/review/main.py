@@ -7,7 +7,7 @@ import grpc
 
 from kernel import audit_service, migrations
 from kernel.db import Database
-from kernel.grpc_server import configure_logging, serve
+from kernel.grpc_server import configure_logging, exit_after_shutdown, serve
 from kernel.settings import Settings, get_settings
 from lims.review.v1 import review_pb2, review_pb2_grpc
 from services.review.grpc_server import ReviewServicer
@@ -50,6 +50,7 @@ def main() -> None:
     """Entry point: python -m services.review.main."""
     configure_logging()
     asyncio.run(run(get_settings()))
+    exit_after_shutdown()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import grpc
 
 from kernel import audit_service, migrations
 from kernel.db import Database
-from kernel.grpc_server import configure_logging, serve
+from kernel.grpc_server import configure_logging, exit_after_shutdown, serve
 from kernel.settings import Settings, get_settings
 from lims.testing.v1 import testing_pb2, testing_pb2_grpc
 from services.testing import demo
@@ -53,6 +53,7 @@ def main() -> None:
     """Entry point: `python -m services.testing.main`."""
     configure_logging()
     asyncio.run(run(get_settings()))
+    exit_after_shutdown()
 
 
 if __name__ == "__main__":
