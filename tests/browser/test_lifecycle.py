@@ -8,28 +8,12 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from tests.browser.support import screenshot
+from tests.support.api import PARACETAMOL_CONFORMING
 
 PASSWORD = "lims-demo"
-# Raw values that conform to the paracetamol specification, by test code.
-VALUES = {
-    "APPEARANCE": ["conforms"],
-    "IDENTIFICATION": ["positive"],
-    "ASSAY": ["99,2", "100,4"],  # typed the French way: the form accepts a decimal comma
-    "DISSOLUTION": ["88", "91", "86", "90", "93", "89"],
-    "UNIFORMITY": [
-        "99.5",
-        "100.2",
-        "101.0",
-        "98.8",
-        "100.6",
-        "99.7",
-        "100.1",
-        "99.4",
-        "100.9",
-        "99.0",
-    ],
-    "RELATED": ["0.04"],
-}
+# Raw values that conform to the paracetamol specification, by test code; the assay typed the
+# French way (the form accepts a decimal comma).
+VALUES = PARACETAMOL_CONFORMING | {"ASSAY": ["99,2", "100,4"]}
 LAB_NUMBER = re.compile(r"LNCM-\d{4}-\d{5}")
 
 

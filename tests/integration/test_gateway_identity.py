@@ -3,7 +3,6 @@
 The services and Temporal are addresses where nothing listens: every answer here comes from
 the gateway itself (a call that reached a service would be a 503)."""
 
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from kernel.settings import Settings
 from services.gateway.auth import issue_token, load_secret
-from tests.support.gateway import gateway, problem, sign_in
+from tests.support.gateway import alone, gateway, problem, sign_in
 
 DEMO = {
     "requester": ["requester"],
@@ -27,25 +26,9 @@ DEMO = {
 }
 
 
-def nowhere() -> str:
-    """An address where nothing listens."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{s.getsockname()[1]}"
-
-
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        var_dir=tmp_path,
-        demo=True,
-        gateway_database_url=database_url,
-        intake_address=nowhere(),
-        testing_address=nowhere(),
-        review_address=nowhere(),
-        reporting_address=nowhere(),
-        temporal_address=nowhere(),
-    )
+    return alone(database_url, tmp_path)
 
 
 @pytest.fixture

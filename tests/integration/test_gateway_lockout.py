@@ -5,7 +5,6 @@ where nothing listens, so a signature that got past the password check would ans
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,31 +20,15 @@ from kernel.timefmt import from_rfc3339, utcnow
 from services.gateway import credentials
 from services.gateway.domain import DEMO_PASSWORD
 from services.gateway.models import AuditEntry
-from tests.support.gateway import gateway, problem, sign_in
+from tests.support.gateway import alone, gateway, problem, sign_in
 
 WRONG = "not-the-password"
 REVIEW = "/api/v1/tests/LNCM-2026-00001-01/review"
 
 
-def nowhere() -> str:
-    """An address where nothing listens."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{s.getsockname()[1]}"
-
-
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        var_dir=tmp_path,
-        demo=True,
-        gateway_database_url=database_url,
-        intake_address=nowhere(),
-        testing_address=nowhere(),
-        review_address=nowhere(),
-        reporting_address=nowhere(),
-        temporal_address=nowhere(),
-    )
+    return alone(database_url, tmp_path)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The gateway application inside the test's event loop, called through httpx without a socket;
 alone, or in front of the real services, a Temporal dev server and the real worker."""
 
+import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable
@@ -23,6 +24,27 @@ from tests.support.databases import sqlite_url
 from tests.support.services import running_services
 from workflows.contracts import SEARCH_ATTRIBUTES
 from workflows.worker import build_worker
+
+
+def nowhere() -> str:
+    """An address where nothing listens."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{s.getsockname()[1]}"
+
+
+def alone(database_url: str, directory: Path) -> Settings:
+    """Settings of a gateway whose services and Temporal are nowhere (identity tests)."""
+    return Settings(
+        var_dir=directory,
+        demo=True,
+        gateway_database_url=database_url,
+        intake_address=nowhere(),
+        testing_address=nowhere(),
+        review_address=nowhere(),
+        reporting_address=nowhere(),
+        temporal_address=nowhere(),
+    )
 
 
 async def prepare(settings: Settings) -> None:
