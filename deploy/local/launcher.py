@@ -9,6 +9,7 @@ The end-to-end tests start the same Stack on free ports.
 """
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -49,12 +50,21 @@ _SA_TYPES = {
 }
 
 
+# Below Linux's ephemeral range (32768-60999): a port the kernel hands out for binding to 0 can
+# be taken as the source port of any outgoing connection before the child process binds it.
+_TEST_PORTS = range(20000, 32000)
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on right now (for tests)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    """A TCP port nobody listens on right now, outside the ephemeral range (for tests)."""
+    for port in random.sample(_TEST_PORTS, 200):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free TCP port between 20000 and 32000")
 
 
 @dataclass
