@@ -10,6 +10,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 P = ParamSpec("P")
@@ -113,6 +114,17 @@ class Database:
                 return fn(session, *args, **kwargs)
 
         return call() if self._in_loop else await asyncio.to_thread(call)
+
+    async def idempotent_write(
+        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """write_call for an idempotent use case: two first-time callers racing on the same key
+        (or on the audit chain's first row) make one insert fail; it runs again in a new
+        transaction, sees the winner's rows and answers as a repeat."""
+        try:
+            return await self.write_call(fn, *args, **kwargs)
+        except IntegrityError:
+            return await self.write_call(fn, *args, **kwargs)
 
     async def read_call(
         self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     timezone: str = "Africa/Casablanca"
     # Separation of duties: may the reviewer of a sample's results also approve it? Off by default.
     allow_reviewer_as_approver: bool = False
+    # Deadlines of an OOS investigation's phases, in days; a phase still open then is escalated.
+    oos_phase_1_days: int = Field(default=5, ge=1, le=365)
+    oos_phase_2_days: int = Field(default=30, ge=1, le=365)
 
     intake_address: str = "127.0.0.1:50051"
     testing_address: str = "127.0.0.1:50052"

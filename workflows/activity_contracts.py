@@ -193,3 +193,71 @@ SUBMIT_RESULT = "submit_result"
 REVIEW_TEST = "review_test"
 RECORD_APPROVAL = "record_approval"
 ISSUE_CERTIFICATE = "issue_certificate"
+
+
+@dataclass
+class OpenInvestigation:
+    """testing.OpenInvestigation (idempotent on the test and attempt)."""
+
+    test_id: str
+    attempt: int
+    at: str  # RFC 3339, the workflow's time: the record's deadlines match the timers
+    phase_1_days: int
+    phase_2_days: int
+
+
+@dataclass
+class RecordEscalation:
+    """testing.RecordEscalation (once per phase)."""
+
+    investigation_id: str
+    phase: str
+    at: str
+
+
+@dataclass
+class RecordPhaseOne:
+    """testing.RecordPhaseOne: the signed Phase I finding (once)."""
+
+    investigation_id: str
+    actor: ActorRef
+    checklist: dict[str, bool]
+    cause_found: bool
+    summary: str
+    retest_analyst: str
+    meaning: str
+    at: str
+    phase_1_days: int
+    phase_2_days: int
+
+
+@dataclass
+class ConcludeInvestigation:
+    """testing.Conclude: the signed Phase II conclusion (once)."""
+
+    investigation_id: str
+    actor: ActorRef
+    outcome: str
+    summary: str
+    retest_analyst: str
+    meaning: str
+    at: str
+
+
+@dataclass
+class InvestigationRecorded:
+    """The investigation after a step: its phase, deadlines and outcome."""
+
+    investigation_id: str
+    phase: str
+    phase_1_due: str
+    phase_2_due: str = ""
+    outcome: str = ""
+    retest_analyst: str = ""
+    investigation_json: str = ""  # the whole record, passed on to the update's caller
+
+
+OPEN_INVESTIGATION = "open_investigation"
+RECORD_ESCALATION = "record_escalation"
+RECORD_PHASE_ONE = "record_phase_one"
+CONCLUDE_INVESTIGATION = "conclude_investigation"

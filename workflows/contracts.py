@@ -7,11 +7,22 @@ from enum import StrEnum
 from temporalio.common import SearchAttributeKey
 
 SAMPLE_WORKFLOW = "SampleLifecycle"
+INVESTIGATION_WORKFLOW = "OosInvestigation"
 
 
 def sample_workflow_id(lab_number: str) -> str:
     """The meaningful workflow id of a sample's lifecycle, e.g. sample-LNCM-2026-00042."""
     return f"sample-{lab_number}"
+
+
+def investigation_id(test_id: str, attempt: int) -> str:
+    """The OOS investigation of a test's result attempt, e.g. LNCM-2026-00042-03-OOS1."""
+    return f"{test_id}-OOS{attempt}"
+
+
+def investigation_workflow_id(investigation: str) -> str:
+    """The workflow id of an OOS investigation, e.g. investigation-LNCM-2026-00042-03-OOS1."""
+    return f"investigation-{investigation}"
 
 
 # Custom search attributes, registered when the Temporal server starts (deploy/local).
@@ -41,6 +52,10 @@ class ActorRef:
     role: str
 
 
+# The actor of what the system does on its own, e.g. the retest an investigation decided.
+SYSTEM_ACTOR = ActorRef("system", "LIMS", "system")
+
+
 @dataclass
 class LifecycleInput:
     """Start of a sample's lifecycle, right after intake registered it."""
@@ -55,6 +70,9 @@ class LifecycleInput:
     registered_by: ActorRef
     # Settings.allow_reviewer_as_approver at registration: may a reviewer of the sample approve it?
     allow_reviewer_as_approver: bool = False
+    # Settings.oos_phase_1_days / oos_phase_2_days at registration: OOS investigation deadlines.
+    oos_phase_1_days: int = 5
+    oos_phase_2_days: int = 30
 
 
 @dataclass
@@ -132,6 +150,8 @@ class TestState:
     analyst: str = ""
     attempt: int = 0  # number of results submitted
     conformity: str = ""  # conforms | does_not_conform | ""
+    # The OOS investigation open on the current result ('' when none): it blocks the review.
+    investigation: str = ""
     # The test as testing returned it (protobuf JSON), on an activity's answer only: the
     # workflow passes it on in its update's answer and never keeps it in its state.
     test_json: str = ""
@@ -162,3 +182,52 @@ class LifecycleStatus:
     # After a step on one test: that test as testing recorded it (protobuf JSON), so the caller
     # shows it without asking testing again. '' otherwise.
     test_json: str = ""
+
+
+@dataclass
+class InvestigationInput:
+    """Start of the OOS investigation of one result attempt, by the sample's lifecycle."""
+
+    lab_number: str
+    test_id: str
+    attempt: int
+    analyst: str  # who obtained the result: may not sign the investigation's findings
+    phase_1_days: int
+    phase_2_days: int
+
+
+@dataclass
+class PhaseOneInput:
+    """The signed Phase I finding (the gateway re-authenticated the signer)."""
+
+    actor: ActorRef
+    checklist: dict[str, bool]
+    cause_found: bool
+    summary: str
+    retest_analyst: str = ""
+    meaning: str = "reviewed"
+
+
+@dataclass
+class ConclusionInput:
+    """The signed Phase II conclusion: confirmed, or invalidated with a retest."""
+
+    actor: ActorRef
+    outcome: str  # confirmed | invalidated
+    summary: str
+    retest_analyst: str = ""
+    meaning: str = "approved"
+
+
+@dataclass
+class InvestigationStatus:
+    """Where an investigation stands: the `status` query, each update's answer, and the result
+    of the workflow (what the sample's lifecycle then does with the test)."""
+
+    investigation_id: str
+    test_id: str
+    phase: str  # phase_1 | phase_2 | concluded
+    outcome: str = ""  # '' | invalidated | confirmed
+    retest_analyst: str = ""
+    # The investigation as testing returned it (protobuf JSON), on an update's answer only.
+    investigation_json: str = ""

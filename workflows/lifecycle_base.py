@@ -256,18 +256,31 @@ class LifecycleBase:
         background: bool = False,
         start_to_close: timedelta = TIMEOUT,
     ) -> Result:
-        """Runs an activity; a service's refusal comes back as the same ApplicationError."""
-        try:
-            result: Result = await workflow.execute_activity(
-                name,
-                arg,
-                result_type=result_type,
-                start_to_close_timeout=start_to_close,
-                retry_policy=BACKGROUND if background else INTERACTIVE,
-            )
-        except ActivityError as error:
-            cause = error.cause
-            if isinstance(cause, ApplicationError) and cause.type in _REFUSALS:
-                raise refusal(ErrorType(cause.type), cause.message) from None
-            raise
-        return result
+        return await run_activity(
+            name, arg, result_type, background=background, start_to_close=start_to_close
+        )
+
+
+async def run_activity(
+    name: str,
+    arg: object,
+    result_type: type[Result],
+    *,
+    background: bool = False,
+    start_to_close: timedelta = TIMEOUT,
+) -> Result:
+    """Runs an activity; a service's refusal comes back as the same ApplicationError."""
+    try:
+        result: Result = await workflow.execute_activity(
+            name,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=start_to_close,
+            retry_policy=BACKGROUND if background else INTERACTIVE,
+        )
+    except ActivityError as error:
+        cause = error.cause
+        if isinstance(cause, ApplicationError) and cause.type in _REFUSALS:
+            raise refusal(ErrorType(cause.type), cause.message) from None
+        raise
+    return result

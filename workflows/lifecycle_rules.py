@@ -137,6 +137,12 @@ class Progress:
         self.require("review", SampleStatus.IN_REVIEW)
         test = self.test(request.test_id)
         self._require_test(test, "review", TestStatus.SUBMITTED)
+        if test.investigation:
+            raise refusal(
+                ErrorType.FAILED_PRECONDITION,
+                f"the result of {test.test_id} is out of specification and under investigation "
+                f"({test.investigation}); it can be reviewed once the investigation is concluded",
+            )
         if same_person(request.actor.username, test.analyst):
             raise refusal(
                 ErrorType.PERMISSION_DENIED,

@@ -6,10 +6,12 @@ through activities, then changes the state, which it publishes to operators once
 The turnaround clock runs in `run` from receipt to the end, on durable timers that operators
 read in the Temporal UI (workflows.lifecycle_base)."""
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 from workflows.lifecycle_base import LifecycleBase
 
@@ -19,16 +21,22 @@ with workflow.unsafe.imports_passed_through():
     from kernel.timefmt import to_rfc3339
     from workflows.contracts import (
         SAMPLE_WORKFLOW,
+        SYSTEM_ACTOR,
         ApprovalInput,
         AssignmentInput,
         HoldInput,
+        InvestigationInput,
+        InvestigationStatus,
         LifecycleInput,
         LifecycleStatus,
         ReceiptInput,
         ResultInput,
         ReviewInput,
         TestState,
+        investigation_id,
+        investigation_workflow_id,
     )
+    from workflows.oos_investigation import OosInvestigation
 
 # Issuing gathers three services' records and may render the certificate.
 _ISSUE_TIMEOUT = timedelta(seconds=120)
@@ -41,6 +49,7 @@ class SampleLifecycle(LifecycleBase):
     @workflow.init
     def __init__(self, request: LifecycleInput) -> None:
         super().__init__(request)
+        self._followed: list[asyncio.Task[None]] = []
 
     @workflow.run
     async def run(self, request: LifecycleInput) -> LifecycleStatus:
@@ -147,9 +156,55 @@ class SampleLifecycle(LifecycleBase):
             test.attempt = result.attempt
             test.conformity = result.conformity
             self._progress.authors.add(request.actor.username)
+            if result.conformity == "does_not_conform":
+                await self._open_investigation(test)
             if self._progress.all_submitted():
                 await self._change_status(SampleStatus.IN_REVIEW, request.actor)
             return replace(self._snapshot(), test_json=result.test_json)
+
+    async def _open_investigation(self, test: TestState) -> None:
+        """An OOS result cannot be accepted as is: its investigation runs as a child workflow,
+        which outlives the sample's lifecycle if that ends first (a cancelled sample's OOS is
+        still concluded). The test waits for its outcome."""
+        ident = investigation_id(test.test_id, test.attempt)
+        handle = await workflow.start_child_workflow(
+            OosInvestigation.run,
+            InvestigationInput(
+                lab_number=self._lab,
+                test_id=test.test_id,
+                attempt=test.attempt,
+                analyst=test.analyst,
+                phase_1_days=self._input.oos_phase_1_days,
+                phase_2_days=self._input.oos_phase_2_days,
+            ),
+            id=investigation_workflow_id(ident),
+            parent_close_policy=ParentClosePolicy.ABANDON,
+            static_summary=f"OOS investigation of {test.test_id} (result {test.attempt})",
+        )
+        test.investigation = ident
+        self._followed.append(asyncio.create_task(self._follow(handle, test.test_id)))
+
+    async def _follow(
+        self, handle: ChildWorkflowHandle[OosInvestigation, InvestigationStatus], test_id: str
+    ) -> None:
+        """Applies an investigation's outcome to its test once it is concluded."""
+        outcome = await handle
+        async with self._step():
+            test = self._progress.tests[test_id]
+            test.investigation = ""
+            if outcome.outcome != "invalidated":
+                return  # confirmed: the OOS result stands and goes to review
+            # Testing invalidated the result and assigned the retest in the same transaction.
+            test.status = TestStatus.ASSIGNED.value
+            test.analyst = outcome.retest_analyst
+            reason = (
+                f"{test_id}: result {test.attempt} invalidated by {outcome.investigation_id}; "
+                f"retest assigned to {outcome.retest_analyst}"
+            )
+            if self._progress.status is SampleStatus.IN_REVIEW:
+                await self._change_status(SampleStatus.IN_TESTING, SYSTEM_ACTOR, reason)
+            elif self._progress.before_hold is SampleStatus.IN_REVIEW:
+                self._progress.before_hold = SampleStatus.IN_TESTING
 
     @submit_result.validator
     def _validate_submit_result(self, request: ResultInput) -> None:

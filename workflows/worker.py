@@ -1,4 +1,4 @@
-"""The worker: runs SampleLifecycle and its activities on the task queue.
+"""The worker: runs SampleLifecycle, OosInvestigation and their activities on the task queue.
 
 python -m workflows.worker   connects to Temporal and the four services (settings), runs until
 SIGINT/SIGTERM, then lets running activities finish before it exits."""
@@ -23,14 +23,17 @@ from kernel.settings import Settings, get_settings
 from lims.intake.v1 import intake_pb2_grpc
 from lims.reporting.v1 import reporting_pb2_grpc
 from lims.review.v1 import review_pb2_grpc
-from lims.testing.v1 import testing_pb2_grpc
+from lims.testing.v1 import investigation_pb2_grpc, testing_pb2_grpc
 from workflows.activities import LifecycleActivities
+from workflows.investigation_activities import InvestigationActivities
+from workflows.oos_investigation import OosInvestigation
 from workflows.sample_lifecycle import SampleLifecycle
 
 if TYPE_CHECKING:
     from lims.intake.v1.intake_pb2_grpc import IntakeServiceAsyncStub
     from lims.reporting.v1.reporting_pb2_grpc import ReportingServiceAsyncStub
     from lims.review.v1.review_pb2_grpc import ReviewServiceAsyncStub
+    from lims.testing.v1.investigation_pb2_grpc import InvestigationServiceAsyncStub
     from lims.testing.v1.testing_pb2_grpc import TestingServiceAsyncStub
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,12 @@ def build_activities(channels: Channels) -> LifecycleActivities:
     )
 
 
+def build_investigation_activities(channels: Channels) -> InvestigationActivities:
+    """The OOS investigation's activities, with testing's InvestigationService stub."""
+    stub = investigation_pb2_grpc.InvestigationServiceStub(channels.testing)
+    return InvestigationActivities(cast("InvestigationServiceAsyncStub", stub))
+
+
 def workflow_runner(*, sandboxed: bool) -> WorkflowRunner:
     """How workflow code runs: in the SDK's sandbox, or straight in the worker's interpreter.
 
@@ -107,8 +116,11 @@ def build_worker(
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[SampleLifecycle],
-        activities=build_activities(channels).all(),
+        workflows=[SampleLifecycle, OosInvestigation],
+        activities=[
+            *build_activities(channels).all(),
+            *build_investigation_activities(channels).all(),
+        ],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         workflow_runner=workflow_runner(sandboxed=sandboxed),
     )

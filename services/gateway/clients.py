@@ -14,7 +14,7 @@ from kernel.settings import ServiceName, Settings
 from lims.intake.v1 import intake_pb2_grpc
 from lims.reporting.v1 import reporting_pb2_grpc
 from lims.review.v1 import review_pb2_grpc
-from lims.testing.v1 import testing_pb2_grpc
+from lims.testing.v1 import investigation_pb2_grpc, testing_pb2_grpc
 from services.gateway.auth import Tokens, derive_key, load_secret
 from services.gateway.signatures import SignerSessions
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from lims.intake.v1.intake_pb2_grpc import IntakeServiceAsyncStub
     from lims.reporting.v1.reporting_pb2_grpc import ReportingServiceAsyncStub
     from lims.review.v1.review_pb2_grpc import ReviewServiceAsyncStub
+    from lims.testing.v1.investigation_pb2_grpc import InvestigationServiceAsyncStub
     from lims.testing.v1.testing_pb2_grpc import TestingServiceAsyncStub
 
 Stub = TypeVar("Stub")
@@ -43,6 +44,7 @@ class Connections:
     testing: "TestingServiceAsyncStub"
     review: "ReviewServiceAsyncStub"
     reporting: "ReportingServiceAsyncStub"
+    investigations: "InvestigationServiceAsyncStub"  # testing's OOS investigations
     temporal: Client
     channels: list[grpc.aio.Channel] = field(default_factory=list)
 
@@ -92,6 +94,10 @@ async def connect(settings: Settings) -> Connections:
         review=cast(
             "ReviewServiceAsyncStub",
             with_deadline(review_pb2_grpc.ReviewServiceStub(channels["review"])),
+        ),
+        investigations=cast(
+            "InvestigationServiceAsyncStub",
+            with_deadline(investigation_pb2_grpc.InvestigationServiceStub(channels["testing"])),
         ),
         reporting=cast(
             "ReportingServiceAsyncStub",

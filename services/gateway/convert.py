@@ -1,17 +1,24 @@
 """Protobuf messages of the services -> the REST API's response bodies."""
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from kernel.proto_enums import enum_to_str
+from kernel.timefmt import from_rfc3339, utcnow
 from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2
 from lims.reporting.v1 import reporting_pb2
-from lims.testing.v1 import testing_pb2
+from lims.testing.v1 import investigation_pb2, testing_pb2
 from services.gateway.domain import sla_state
 from services.gateway.schemas import (
     ActorOut,
     CertificateRef,
+    ChecklistQuestionOut,
+    EscalationOut,
     EventOut,
+    InvestigationOut,
+    InvestigationSignatureOut,
     ProductOut,
     ProductTestOut,
     RequestOut,
@@ -160,6 +167,9 @@ def _result(message: testing_pb2.Result) -> ResultOut:
         review_outcome=message.review_outcome or None,
         review_reason=message.review_reason,
         reviewed_by=actor(message.reviewed_by) if reviewed else None,
+        invalidated_reason=message.invalidated_reason,
+        invalidated_by=message.invalidated_by,
+        invalidated_at=message.invalidated_at or None,
     )
 
 
@@ -223,6 +233,8 @@ def sample_detail(
     plan: testing_pb2.TestPlan | None,
     signatures: list[common_pb2.Signature],
     certificate: CertificateRef | None,
+    investigations: Sequence[investigation_pb2.Investigation] = (),
+    now: datetime | None = None,
 ) -> SampleDetail:
     """A sample with its tests, signatures (each checked against its record), timeline and
     certificate."""
@@ -235,6 +247,47 @@ def sample_detail(
         ],
         timeline=[event(message) for message in sample.timeline],
         certificate=certificate,
+        investigations=[investigation(message, now) for message in investigations],
+    )
+
+
+def investigation(
+    message: investigation_pb2.Investigation, now: datetime | None = None
+) -> InvestigationOut:
+    """An OOS investigation; `overdue` as of `now` (default: the current time)."""
+    due = message.phase_2_due if message.phase == "phase_2" else message.phase_1_due
+    due_at = from_rfc3339(due) if message.phase != "concluded" else None
+    return InvestigationOut(
+        investigation_id=message.investigation_id,
+        lab_number=message.lab_number,
+        test_id=message.test_id,
+        attempt=message.attempt,
+        analyst=message.analyst,
+        reportable_value=message.reportable_value,
+        phase=message.phase,
+        opened_at=message.opened_at,
+        phase_1_due=message.phase_1_due,
+        phase_2_due=message.phase_2_due or None,
+        overdue=due_at is not None and due_at < (now or utcnow()),
+        escalations=[EscalationOut(phase=e.phase, at=e.at) for e in message.escalations],
+        checklist=dict(message.checklist),
+        phase_1_summary=message.phase_1_summary,
+        outcome=message.outcome or None,
+        conclusion=message.conclusion,
+        retest_analyst=message.retest_analyst or None,
+        concluded_at=message.concluded_at or None,
+        signatures=[
+            InvestigationSignatureOut(
+                step=s.step,
+                signer=actor(s.signer),
+                meaning=s.meaning,
+                signed_at=s.signed_at,
+                content_hash=s.content_hash,
+                intact=s.intact,
+            )
+            for s in message.signatures
+        ],
+        questions=[ChecklistQuestionOut(item=q.item, text=q.text) for q in message.questions],
     )
 
 

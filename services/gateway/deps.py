@@ -86,6 +86,8 @@ def acting_as(*allowed: Role) -> Callable[[Identity], Awaitable[Acting]]:
 REQUEST_LOGGERS = (Role.RECEPTION, Role.ADMIN, Role.REQUESTER)
 SUPERVISORS = (Role.REVIEWER, Role.QUALITY, Role.ADMIN)
 CANCELLERS = (Role.REVIEWER, Role.QUALITY, Role.ADMIN, Role.RECEPTION)
+# OOS investigations: Phase I is signed by a supervisor, the Phase II conclusion by quality.
+INVESTIGATORS = (Role.REVIEWER, Role.QUALITY)
 
 AsRequestLogger = Annotated[Acting, Depends(acting_as(*REQUEST_LOGGERS))]
 AsReception = Annotated[Acting, Depends(acting_as(Role.RECEPTION))]
@@ -94,5 +96,7 @@ AsReviewer = Annotated[Acting, Depends(acting_as(Role.REVIEWER))]
 AsApprover = Annotated[Acting, Depends(acting_as(Role.APPROVER))]
 AsSupervisor = Annotated[Acting, Depends(acting_as(*SUPERVISORS))]
 AsCanceller = Annotated[Acting, Depends(acting_as(*CANCELLERS))]
+AsInvestigator = Annotated[Acting, Depends(acting_as(*INVESTIGATORS))]
+AsQuality = Annotated[Acting, Depends(acting_as(Role.QUALITY))]
 AsStaff = Annotated[Acting, Depends(acting_as(*STAFF))]
 AsAdmin = Annotated[Acting, Depends(acting_as(Role.ADMIN))]

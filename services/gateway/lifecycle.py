@@ -63,6 +63,8 @@ def lifecycle_input(
         requester=sample.requester,
         registered_by=registered_by,
         allow_reviewer_as_approver=settings.allow_reviewer_as_approver,
+        oos_phase_1_days=settings.oos_phase_1_days,
+        oos_phase_2_days=settings.oos_phase_2_days,
     )
 
 

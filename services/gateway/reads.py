@@ -11,7 +11,7 @@ from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2
 from lims.reporting.v1 import reporting_pb2
 from lims.review.v1 import review_pb2
-from lims.testing.v1 import testing_pb2
+from lims.testing.v1 import investigation_pb2, testing_pb2
 from services.gateway import convert
 from services.gateway.auth import Identity
 from services.gateway.clients import Connections
@@ -105,16 +105,30 @@ async def sample_detail(
     `after`: the workflow's answer to the step just taken; when it shows no result yet, the
     review and reporting services are not asked for signatures or a certificate."""
     signed = after is None or may_be_signed(after)
-    found, plan, signatures, issued = await asyncio.gather(
+    found, plan, signatures, issued, investigations = await asyncio.gather(
         sample(clients, identity, lab_number),
         _plan(clients, lab_number),
         _signatures(clients, lab_number) if signed else _no_signatures(),
         certificate(clients, lab_number) if signed else _none(),
+        _investigations(clients, lab_number) if signed else _no_investigations(),
     )
     reference = (
         convert.certificate_ref(issued, clients.settings.public_base_url) if issued else None
     )
-    return convert.sample_detail(found, plan, signatures, reference)
+    return convert.sample_detail(found, plan, signatures, reference, investigations)
+
+
+async def _investigations(
+    clients: Connections, lab_number: str
+) -> list[investigation_pb2.Investigation]:
+    answer = await clients.investigations.ListInvestigations(
+        investigation_pb2.ListInvestigationsRequest(lab_number=lab_number)
+    )
+    return list(answer.investigations)
+
+
+async def _no_investigations() -> list[investigation_pb2.Investigation]:
+    return []
 
 
 def test_lab_number(test_id: str) -> str:

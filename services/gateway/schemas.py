@@ -281,6 +281,11 @@ class ResultOut(BaseModel):
     review_outcome: Literal["accepted", "sent_back"] | None
     review_reason: str
     reviewed_by: ActorOut | None
+    invalidated_reason: str = Field(
+        default="", description="Why an OOS investigation invalidated it; its values stay."
+    )
+    invalidated_by: str = ""
+    invalidated_at: Timestamp | None = None
 
 
 class TestOut(BaseModel):
@@ -348,6 +353,9 @@ class SampleDetail(SampleSummary):
     signatures: list[SignatureOut]
     timeline: list[EventOut]
     certificate: CertificateRef | None
+    investigations: list["InvestigationOut"] = Field(
+        default_factory=list, description="OOS investigations of its results, oldest first."
+    )
 
 
 class SamplePage(BaseModel):
@@ -652,3 +660,84 @@ class CustodyOut(BaseModel):
     location: StorageLocationOut | None = Field(description="The location it is kept at now.")
     holder: str | None = Field(description="Who holds it now, when with an analyst.")
     events: list[CustodyEventOut]
+
+
+# --- out-of-specification investigations -----------------------------------------------------
+
+InvestigationPhase = Literal["phase_1", "phase_2", "concluded"]
+
+
+class InvestigationSignatureOut(BaseModel):
+    """A signed step of an investigation, checked against the record when read."""
+
+    step: Literal["phase_1", "concluded"]
+    signer: ActorOut
+    meaning: str
+    signed_at: Timestamp
+    content_hash: str = Field(description="SHA-256 (hex) of the canonical text signed.")
+    intact: bool = Field(description="False when the record no longer matches what was signed.")
+
+
+class EscalationOut(BaseModel):
+    """A phase that passed its deadline unfinished."""
+
+    phase: Literal["phase_1", "phase_2"]
+    at: Timestamp
+
+
+class ChecklistQuestionOut(BaseModel):
+    """A question of the Phase I laboratory checklist; `item` is its key in `checklist`."""
+
+    item: str
+    text: str
+
+
+class InvestigationOut(BaseModel):
+    """An out-of-specification investigation of one result (Phase I, Phase II, conclusion)."""
+
+    investigation_id: str = Field(examples=["LNCM-2026-00001-03-OOS1"])
+    lab_number: str
+    test_id: str
+    attempt: int = Field(description="The result attempt investigated.")
+    analyst: str = Field(description="Who obtained the result.")
+    reportable_value: str
+    phase: InvestigationPhase
+    opened_at: Timestamp
+    phase_1_due: Timestamp
+    phase_2_due: Timestamp | None
+    overdue: bool = Field(description="The current phase passed its deadline.")
+    escalations: list[EscalationOut]
+    checklist: dict[str, bool]
+    phase_1_summary: str
+    outcome: Literal["invalidated", "confirmed"] | None
+    conclusion: str
+    retest_analyst: str | None
+    concluded_at: Timestamp | None
+    signatures: list[InvestigationSignatureOut]
+    questions: list[ChecklistQuestionOut] = Field(description="The Phase I checklist, in order.")
+
+
+SignerMeaning = Literal["authored", "reviewed", "approved"]
+
+
+class PhaseOneIn(Input):
+    """The signed Phase I finding (laboratory investigation)."""
+
+    checklist: dict[str, bool] = Field(description="Every checklist item answered yes or no.")
+    cause_found: bool = Field(description="An assignable laboratory cause was found.")
+    summary: str = Field(min_length=1, max_length=4000)
+    retest_analyst: str = Field(
+        default="", max_length=100, description="Required with a cause: another analyst."
+    )
+    meaning: SignerMeaning = "reviewed"
+    password: str = Field(min_length=1, max_length=200, description="The signer's password.")
+
+
+class ConclusionIn(Input):
+    """The signed Phase II conclusion."""
+
+    outcome: Literal["confirmed", "invalidated"]
+    summary: str = Field(min_length=1, max_length=4000)
+    retest_analyst: str = Field(default="", max_length=100, description="Required if invalidated.")
+    meaning: SignerMeaning = "approved"
+    password: str = Field(min_length=1, max_length=200, description="The signer's password.")

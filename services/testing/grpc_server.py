@@ -3,11 +3,7 @@
 Each RPC's unit of work (the use case and the conversion to protobuf, so that every ORM attribute
 is read inside the session) is a plain function run in a worker thread by the Database."""
 
-from collections.abc import Callable
-from typing import TypeVar
-
 import grpc
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kernel.audit import Who
@@ -21,9 +17,6 @@ from services.testing import catalogue, service
 from services.testing.catalogue import ProductView, spec_of
 from services.testing.domain import SpecTest
 from services.testing.models import PlannedTest, Result, TestPlan
-
-Req = TypeVar("Req")
-Resp = TypeVar("Resp")
 
 
 def who_of(actor: common_pb2.Actor) -> Who:
@@ -95,6 +88,9 @@ def result_message(result: Result) -> testing_pb2.Result:
         reviewed_by=_actor(
             result.reviewed_by_username, result.reviewed_by_full_name, result.reviewed_by_role
         ),
+        invalidated_reason=result.invalidated_reason,
+        invalidated_by=result.invalidated_by,
+        invalidated_at=to_rfc3339(result.invalidated_at),
     )
 
 
@@ -244,15 +240,6 @@ class TestingServicer(testing_pb2_grpc.TestingServiceServicer):
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def _write(self, unit: Callable[[Session, Req], Resp], request: Req) -> Resp:
-        # Two first-time callers racing on the same key (or on the audit chain's first row) make
-        # one insert fail; run again in a new transaction: the use case sees the winner's rows
-        # and answers as a repeat.
-        try:
-            return await self._db.write_call(unit, request)
-        except IntegrityError:
-            return await self._db.write_call(unit, request)
-
     async def GetProduct(
         self, request: testing_pb2.GetProductRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.Product:
@@ -266,7 +253,7 @@ class TestingServicer(testing_pb2_grpc.TestingServiceServicer):
     async def CreateTestPlan(
         self, request: testing_pb2.CreateTestPlanRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.TestPlan:
-        return await self._write(_create_test_plan, request)
+        return await self._db.idempotent_write(_create_test_plan, request)
 
     async def GetTestPlan(
         self, request: testing_pb2.GetTestPlanRequest, context: grpc.aio.ServicerContext
@@ -286,12 +273,12 @@ class TestingServicer(testing_pb2_grpc.TestingServiceServicer):
     async def AssignTest(
         self, request: testing_pb2.AssignTestRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.Test:
-        return await self._write(_assign_test, request)
+        return await self._db.idempotent_write(_assign_test, request)
 
     async def SubmitResult(
         self, request: testing_pb2.SubmitResultRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.Test:
-        return await self._write(_submit_result, request)
+        return await self._db.idempotent_write(_submit_result, request)
 
     async def PreviewResult(
         self, request: testing_pb2.PreviewResultRequest, context: grpc.aio.ServicerContext
@@ -301,4 +288,4 @@ class TestingServicer(testing_pb2_grpc.TestingServiceServicer):
     async def RecordReviewOutcome(
         self, request: testing_pb2.RecordReviewOutcomeRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.Test:
-        return await self._write(_record_review_outcome, request)
+        return await self._db.idempotent_write(_record_review_outcome, request)

@@ -9,13 +9,20 @@ from kernel import audit_service, migrations
 from kernel.db import Database
 from kernel.grpc_server import configure_logging, exit_after_shutdown, serve
 from kernel.settings import Settings, get_settings
-from lims.testing.v1 import testing_pb2, testing_pb2_grpc
+from lims.testing.v1 import (
+    investigation_pb2,
+    investigation_pb2_grpc,
+    testing_pb2,
+    testing_pb2_grpc,
+)
 from services.testing import demo
 from services.testing.grpc_server import TestingServicer
+from services.testing.investigation_grpc import InvestigationServicer
 from services.testing.models import AuditEntry, AuditHead
 
 SERVICE_NAMES: list[str] = [
     testing_pb2.DESCRIPTOR.services_by_name["TestingService"].full_name,
+    investigation_pb2.DESCRIPTOR.services_by_name["InvestigationService"].full_name,
     audit_service.SERVICE_NAME,
 ]
 
@@ -25,6 +32,9 @@ def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], No
 
     def add(server: grpc.aio.Server) -> None:
         testing_pb2_grpc.add_TestingServiceServicer_to_server(TestingServicer(db), server)
+        investigation_pb2_grpc.add_InvestigationServiceServicer_to_server(
+            InvestigationServicer(db), server
+        )
         audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 
     return add

@@ -151,6 +151,41 @@ class Result(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # NULL until reviewed, so that the unique constraint allows many unreviewed results.
     review_key: Mapped[str | None] = mapped_column(String(200))
+    # Set once, when an OOS investigation finds an assignable cause; the values stay as they were.
+    invalidated_reason: Mapped[str] = mapped_column(Text, default="")
+    invalidated_by: Mapped[str] = mapped_column(String(100), default="")
+    invalidated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class Investigation(Base):
+    """An out-of-specification investigation of one result attempt (services.testing.investigation).
+
+    Each phase's finding is written once and signed: the signature keeps the signer, the meaning
+    and the SHA-256 of the canonical text signed, which every read recomputes."""
+
+    __tablename__ = "investigations"
+    __table_args__ = (UniqueConstraint("test_id", "attempt"),)
+
+    investigation_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    lab_number: Mapped[str] = mapped_column(String(40), index=True)
+    test_id: Mapped[str] = mapped_column(ForeignKey("tests.test_id"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    analyst: Mapped[str] = mapped_column(String(100))  # who obtained the OOS result
+    reportable_value: Mapped[str] = mapped_column(Text)
+    phase: Mapped[str] = mapped_column(String(20), index=True)  # investigation.Phase
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    phase_1_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    phase_2_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalations: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    checklist: Mapped[dict[str, bool]] = mapped_column(JSON)
+    phase_1_summary: Mapped[str] = mapped_column(Text)
+    phase_1_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(20))  # investigation.Outcome, '' while open
+    conclusion: Mapped[str] = mapped_column(Text)
+    retest_analyst: Mapped[str] = mapped_column(String(100))
+    concluded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # One per signed step: {step, username, full_name, role, meaning, signed_at, content_hash}.
+    signatures: Mapped[list[dict[str, str]]] = mapped_column(JSON)
 
 
 class AuditEntry(AuditEntryMixin, Base):

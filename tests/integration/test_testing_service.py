@@ -39,6 +39,7 @@ class Lab:
 
     stub: "testing_pb2_grpc.TestingServiceAsyncStub"
     db: Database
+    channel: grpc.aio.Channel  # for the testing process's other services
 
     async def plan(
         self, lab_number: str = LAB1, product: str = "PARA-500-TAB"
@@ -119,7 +120,7 @@ async def running_lab(database_url: str) -> AsyncIterator[Lab]:
         await main.setup(db, SETTINGS)
         async with serving(main.register(db, SETTINGS), main.SERVICE_NAMES) as channel:
             stub = testing_pb2_grpc.TestingServiceStub(channel)
-            yield Lab(cast("testing_pb2_grpc.TestingServiceAsyncStub", stub), db)
+            yield Lab(cast("testing_pb2_grpc.TestingServiceAsyncStub", stub), db, channel)
     finally:
         await db.dispose()
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
 
-from temporalio.client import Client, WorkflowHandle
+import pytest
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError
 
 from kernel.proto_enums import str_to_enum
 from lims.common.v1 import common_pb2
@@ -204,6 +206,14 @@ async def to_review(stack: Stack) -> tuple[str, Lifecycle]:
     await assign_all(handle)
     await submit_all(stack, handle)
     return lab, handle
+
+
+async def refusal(update: Awaitable[object]) -> ApplicationError:
+    """The ApplicationError an update was refused with."""
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await update
+    assert isinstance(failed.value.cause, ApplicationError)
+    return failed.value.cause
 
 
 async def eventually(

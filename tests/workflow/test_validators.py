@@ -1,10 +1,6 @@
 """Refused updates: the validator answers with a typed error and nothing enters the history."""
 
-from collections.abc import Awaitable
-
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 
 from tests.workflow.helpers import (
     ANALYST,
@@ -16,6 +12,7 @@ from tests.workflow.helpers import (
     accept_all,
     assign_all,
     receive,
+    refusal,
     start_lifecycle,
     to_review,
 )
@@ -25,19 +22,10 @@ from workflows.contracts import (
     AssignmentInput,
     ErrorType,
     HoldInput,
-    LifecycleStatus,
     ResultInput,
     ReviewInput,
 )
 from workflows.sample_lifecycle import SampleLifecycle
-
-
-async def refusal(update: Awaitable[LifecycleStatus]) -> ApplicationError:
-    """The ApplicationError an update was refused with."""
-    with pytest.raises(WorkflowUpdateFailedError) as failed:
-        await update
-    assert isinstance(failed.value.cause, ApplicationError)
-    return failed.value.cause
 
 
 async def history_json(handle: Lifecycle) -> str:

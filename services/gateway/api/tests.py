@@ -65,6 +65,16 @@ async def get_test(test_id: str, clients: Clients, _acting: AsStaff) -> TestOut:
     return await reads.test(clients, test_id)
 
 
+async def require_analyst(clients: Clients, field: str, username: str) -> None:
+    """Refuses (422 on `field`) a login that is not an active analyst's."""
+    analyst = await clients.db.read_call(service.find_account, username)
+    if analyst is None or not analyst.active or Role.ANALYST not in analyst.roles:
+        message = f"{username!r} is not an active user with the role 'analyst'"
+        raise Unprocessable(
+            f"{field}: {message}", errors=[FieldError(field=field, message=message)]
+        )
+
+
 _ACTION_ERRORS = responses(401, 403, 404, 409, 422, 502, 503)
 
 
@@ -72,12 +82,7 @@ _ACTION_ERRORS = responses(401, 403, 404, 409, 422, 502, 503)
 async def assign(test_id: str, body: AssignmentIn, clients: Clients, acting: AsReviewer) -> TestOut:
     """Assigns a test (or reassigns it before a result) to an active analyst."""
     lab_number = reads.test_lab_number(test_id)
-    analyst = await clients.db.read_call(service.find_account, body.analyst)
-    if analyst is None or not analyst.active or Role.ANALYST not in analyst.roles:
-        message = f"{body.analyst!r} is not an active user with the role 'analyst'"
-        raise Unprocessable(
-            f"analyst: {message}", errors=[FieldError(field="analyst", message=message)]
-        )
+    await require_analyst(clients, "analyst", body.analyst)
     data = AssignmentInput(actor=acting.actor, test_id=test_id, analyst=body.analyst)
     status = await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.assign, data)
     return await reads.test_after(clients, test_id, status)

@@ -163,6 +163,18 @@ DATA_MESSAGES = (
     N_("reviewed"),
     N_("approved"),
     N_("witnessed"),
+    # OOS investigations: phases, outcomes and the Phase I checklist (services.testing)
+    N_("phase 1"),
+    N_("phase 2"),
+    N_("concluded"),
+    N_("confirmed"),
+    N_("The method (version in force) was followed as written"),
+    N_("Calculations and transcriptions were checked"),
+    N_("The instrument was calibrated and system suitability passed"),
+    N_("Reference standards and reagents were in date and correctly prepared"),
+    N_("The sample was prepared as the method says (weights, dilutions)"),
+    N_("The analyst is qualified for the technique"),
+    N_("No equipment malfunction or environmental excursion was recorded"),
     # purposes
     N_("registration"),
     N_("batch release"),
@@ -207,6 +219,10 @@ REFUSAL_MESSAGES = (
 # Refusals the services word with values in them: the pattern of the English text, and the
 # message (with the same names as placeholders) the catalogues translate.
 REFUSAL_PATTERNS = (
+    (
+        re.compile(r"^every question must be answered, (?P<count>\d+) unanswered \(.*\)$"),
+        N_("every question must be answered: %(count)s unanswered"),
+    ),
     (
         re.compile(
             r"^'(?P<value>.*)' is not a number(?: \(use a point as the decimal separator\))?$"

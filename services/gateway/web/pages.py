@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.gateway import reads
 from services.gateway.api import custody as custody_api
-from services.gateway.api import products, samples, tests, users
+from services.gateway.api import investigations, products, samples, tests, users
 from services.gateway.auth import Identity
 from services.gateway.clients import Connections
 from services.gateway.deps import REQUEST_LOGGERS, Clients, act_as
@@ -115,6 +115,10 @@ async def home(request: Request, clients: Clients, identity: WebUser) -> HTMLRes
         ]
     if Role.APPROVER in roles:
         sections["to_approve"] = await _samples(clients, identity, status=["awaiting_approval"])
+    if staff and (Role.QUALITY in roles or Role.REVIEWER in roles):
+        sections["investigations"] = await investigations.list_investigations(
+            clients, staff, open_only=True
+        )
     if Role.QUALITY in roles:
         active = await _samples(clients, identity, status=ACTIVE, page_size=200)
         sections["overdue"] = await _samples(clients, identity, overdue=True)

@@ -25,19 +25,19 @@ _sym_db = _symbol_database.Default()
 from lims.common.v1 import common_pb2 as lims_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dlims/testing/v1/testing.proto\x12\x0flims.testing.v1\x1a\x1blims/common/v1/common.proto\"|\n\tCriterion\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.lims.testing.v1.CriterionKind\x12\x0b\n\x03low\x18\x02 \x01(\t\x12\x0c\n\x04high\x18\x03 \x01(\t\x12\x15\n\rexpected_text\x18\x04 \x01(\t\x12\x0f\n\x07\x64isplay\x18\x05 \x01(\t\"\xe8\x01\n\x11SpecificationTest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06method\x18\x03 \x01(\t\x12\x11\n\ttechnique\x18\x04 \x01(\t\x12\x0c\n\x04unit\x18\x05 \x01(\t\x12\x12\n\nreplicates\x18\x06 \x01(\x05\x12\x31\n\x0b\x63\x61lculation\x18\x07 \x01(\x0e\x32\x1c.lims.testing.v1.Calculation\x12\x10\n\x08\x64\x65\x63imals\x18\x08 \x01(\x05\x12-\n\tcriterion\x18\t \x01(\x0b\x32\x1a.lims.testing.v1.Criterion\"\xa0\x02\n\x07Product\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0b\n\x03inn\x18\x03 \x01(\t\x12\x13\n\x0b\x64osage_form\x18\x04 \x01(\t\x12\x10\n\x08strength\x18\x05 \x01(\t\x12\x18\n\x10specification_id\x18\x06 \x01(\t\x12\x1d\n\x15specification_version\x18\x07 \x01(\x05\x12\x1c\n\x14specification_source\x18\x08 \x01(\t\x12\x1f\n\x17specification_reference\x18\t \x01(\t\x12\x31\n\x05tests\x18\n \x03(\x0b\x32\".lims.testing.v1.SpecificationTest\x12\x1a\n\x12units_per_analysis\x18\x0b \x01(\x05\"\xbb\x02\n\x06Result\x12\x0f\n\x07\x61ttempt\x18\x01 \x01(\x05\x12\x0e\n\x06values\x18\x02 \x03(\t\x12\x18\n\x10reportable_value\x18\x03 \x01(\t\x12.\n\nconformity\x18\x04 \x01(\x0e\x32\x1a.lims.common.v1.Conformity\x12+\n\x0csubmitted_by\x18\x05 \x01(\x0b\x32\x15.lims.common.v1.Actor\x12\x14\n\x0csubmitted_at\x18\x06 \x01(\t\x12\x0f\n\x07remarks\x18\x07 \x01(\t\x12\x17\n\x0funrounded_value\x18\x08 \x01(\t\x12\x16\n\x0ereview_outcome\x18\t \x01(\t\x12\x15\n\rreview_reason\x18\n \x01(\t\x12*\n\x0breviewed_by\x18\x0b \x01(\x0b\x32\x15.lims.common.v1.Actor\"\xae\x02\n\x04Test\x12\x0f\n\x07test_id\x18\x01 \x01(\t\x12\x12\n\nlab_number\x18\x02 \x01(\t\x12\x10\n\x08sequence\x18\x03 \x01(\x05\x12\x30\n\x04spec\x18\x04 \x01(\x0b\x32\".lims.testing.v1.SpecificationTest\x12+\n\x06status\x18\x05 \x01(\x0e\x32\x1b.lims.testing.v1.TestStatus\x12\x0f\n\x07\x61nalyst\x18\x06 \x01(\t\x12*\n\x0b\x61ssigned_by\x18\x07 \x01(\x0b\x32\x15.lims.common.v1.Actor\x12\x13\n\x0b\x61ssigned_at\x18\x08 \x01(\t\x12(\n\x07results\x18\t \x03(\x0b\x32\x17.lims.testing.v1.Result\x12\x14\n\x0cproduct_code\x18\n \x01(\t\"\xd2\x01\n\x08TestPlan\x12\x12\n\nlab_number\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12\x18\n\x10specification_id\x18\x03 \x01(\t\x12\x1d\n\x15specification_version\x18\x04 \x01(\x05\x12\x1c\n\x14specification_source\x18\x05 \x01(\t\x12\x1f\n\x17specification_reference\x18\x06 \x01(\t\x12$\n\x05tests\x18\x07 \x03(\x0b\x32\x15.lims.testing.v1.Test\"!\n\x11GetProductRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"\x15\n\x13ListProductsRequest\"B\n\x14ListProductsResponse\x12*\n\x08products\x18\x01 \x03(\x0b\x32\x18.lims.testing.v1.Product\"g\n\x15\x43reateTestPlanRequest\x12\x12\n\nlab_number\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12$\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x15.lims.common.v1.Actor\"(\n\x12GetTestPlanRequest\x12\x12\n\nlab_number\x18\x01 \x01(\t\"!\n\x0eGetTestRequest\x12\x0f\n\x07test_id\x18\x01 \x01(\t\"\x89\x01\n\x10ListTestsRequest\x12\x0f\n\x07\x61nalyst\x18\x01 \x01(\t\x12-\n\x08statuses\x18\x02 \x03(\x0e\x32\x1b.lims.testing.v1.TestStatus\x12\x12\n\nlab_number\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x05\"H\n\x11ListTestsResponse\x12$\n\x05tests\x18\x01 \x03(\x0b\x32\x15.lims.testing.v1.Test\x12\r\n\x05total\x18\x02 \x01(\x05\"[\n\x11\x41ssignTestRequest\x12\x0f\n\x07test_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61nalyst\x18\x02 \x01(\t\x12$\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x15.lims.common.v1.Actor\"\x85\x01\n\x13SubmitResultRequest\x12\x0f\n\x07test_id\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\t\x12\x0f\n\x07remarks\x18\x03 \x01(\t\x12$\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x15.lims.common.v1.Actor\x12\x16\n\x0esubmission_key\x18\x05 \x01(\t\"7\n\x14PreviewResultRequest\x12\x0f\n\x07test_id\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\t\"\xd0\x01\n\rResultPreview\x12\x0f\n\x07test_id\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\t\x12\x18\n\x10reportable_value\x18\x03 \x01(\t\x12\x17\n\x0funrounded_value\x18\x04 \x01(\t\x12.\n\nconformity\x18\x05 \x01(\x0e\x32\x1a.lims.common.v1.Conformity\x12\x0c\n\x04unit\x18\x06 \x01(\t\x12-\n\tcriterion\x18\x07 \x01(\x0b\x32\x1a.lims.testing.v1.Criterion\"\x89\x01\n\x1aRecordReviewOutcomeRequest\x12\x0f\n\x07test_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12$\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x15.lims.common.v1.Actor\x12\x12\n\nreview_key\x18\x05 \x01(\t*\xc2\x01\n\x0b\x43\x61lculation\x12\x1b\n\x17\x43\x41LCULATION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43\x41LCULATION_SINGLE\x10\x01\x12\x14\n\x10\x43\x41LCULATION_MEAN\x10\x02\x12\x17\n\x13\x43\x41LCULATION_MINIMUM\x10\x03\x12\x17\n\x13\x43\x41LCULATION_MAXIMUM\x10\x04\x12 \n\x1c\x43\x41LCULATION_ACCEPTANCE_VALUE\x10\x05\x12\x14\n\x10\x43\x41LCULATION_TEXT\x10\x06*\xa6\x01\n\rCriterionKind\x12\x1e\n\x1a\x43RITERION_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43RITERION_KIND_RANGE\x10\x01\x12 \n\x1c\x43RITERION_KIND_NOT_LESS_THAN\x10\x02\x12 \n\x1c\x43RITERION_KIND_NOT_MORE_THAN\x10\x03\x12\x17\n\x13\x43RITERION_KIND_TEXT\x10\x04*\xae\x01\n\nTestStatus\x12\x1b\n\x17TEST_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13TEST_STATUS_PENDING\x10\x01\x12\x18\n\x14TEST_STATUS_ASSIGNED\x10\x02\x12\x19\n\x15TEST_STATUS_SUBMITTED\x10\x03\x12\x18\n\x14TEST_STATUS_ACCEPTED\x10\x04\x12\x1b\n\x17TEST_STATUS_INVALIDATED\x10\x05\x32\xbd\x06\n\x0eTestingService\x12J\n\nGetProduct\x12\".lims.testing.v1.GetProductRequest\x1a\x18.lims.testing.v1.Product\x12[\n\x0cListProducts\x12$.lims.testing.v1.ListProductsRequest\x1a%.lims.testing.v1.ListProductsResponse\x12S\n\x0e\x43reateTestPlan\x12&.lims.testing.v1.CreateTestPlanRequest\x1a\x19.lims.testing.v1.TestPlan\x12M\n\x0bGetTestPlan\x12#.lims.testing.v1.GetTestPlanRequest\x1a\x19.lims.testing.v1.TestPlan\x12\x41\n\x07GetTest\x12\x1f.lims.testing.v1.GetTestRequest\x1a\x15.lims.testing.v1.Test\x12R\n\tListTests\x12!.lims.testing.v1.ListTestsRequest\x1a\".lims.testing.v1.ListTestsResponse\x12G\n\nAssignTest\x12\".lims.testing.v1.AssignTestRequest\x1a\x15.lims.testing.v1.Test\x12K\n\x0cSubmitResult\x12$.lims.testing.v1.SubmitResultRequest\x1a\x15.lims.testing.v1.Test\x12V\n\rPreviewResult\x12%.lims.testing.v1.PreviewResultRequest\x1a\x1e.lims.testing.v1.ResultPreview\x12Y\n\x13RecordReviewOutcome\x12+.lims.testing.v1.RecordReviewOutcomeRequest\x1a\x15.lims.testing.v1.Testb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dlims/testing/v1/testing.proto\x12\x0flims.testing.v1\x1a\x1blims/common/v1/common.proto\"|\n\tCriterion\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.lims.testing.v1.CriterionKind\x12\x0b\n\x03low\x18\x02 \x01(\t\x12\x0c\n\x04high\x18\x03 \x01(\t\x12\x15\n\rexpected_text\x18\x04 \x01(\t\x12\x0f\n\x07\x64isplay\x18\x05 \x01(\t\"\xe8\x01\n\x11SpecificationTest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06method\x18\x03 \x01(\t\x12\x11\n\ttechnique\x18\x04 \x01(\t\x12\x0c\n\x04unit\x18\x05 \x01(\t\x12\x12\n\nreplicates\x18\x06 \x01(\x05\x12\x31\n\x0b\x63\x61lculation\x18\x07 \x01(\x0e\x32\x1c.lims.testing.v1.Calculation\x12\x10\n\x08\x64\x65\x63imals\x18\x08 \x01(\x05\x12-\n\tcriterion\x18\t \x01(\x0b\x32\x1a.lims.testing.v1.Criterion\"\xa0\x02\n\x07Product\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0b\n\x03inn\x18\x03 \x01(\t\x12\x13\n\x0b\x64osage_form\x18\x04 \x01(\t\x12\x10\n\x08strength\x18\x05 \x01(\t\x12\x18\n\x10specification_id\x18\x06 \x01(\t\x12\x1d\n\x15specification_version\x18\x07 \x01(\x05\x12\x1c\n\x14specification_source\x18\x08 \x01(\t\x12\x1f\n\x17specification_reference\x18\t \x01(\t\x12\x31\n\x05tests\x18\n \x03(\x0b\x32\".lims.testing.v1.SpecificationTest\x12\x1a\n\x12units_per_analysis\x18\x0b \x01(\x05\"\x87\x03\n\x06Result\x12\x0f\n\x07\x61ttempt\x18\x01 \x01(\x05\x12\x0e\n\x06values\x18\x02 \x03(\t\x12\x18\n\x10reportable_value\x18\x03 \x01(\t\x12.\n\nconformity\x18\x04 \x01(\x0e\x32\x1a.lims.common.v1.Conformity\x12+\n\x0csubmitted_by\x18\x05 \x01(\x0b\x32\x15.lims.common.v1.Actor\x12\x14\n\x0csubmitted_at\x18\x06 \x01(\t\x12\x0f\n\x07remarks\x18\x07 \x01(\t\x12\x17\n\x0funrounded_value\x18\x08 \x01(\t\x12\x16\n\x0ereview_outcome\x18\t \x01(\t\x12\x15\n\rreview_reason\x18\n \x01(\t\x12*\n\x0breviewed_by\x18\x0b \x01(\x0b\x32\x15.lims.common.v1.Actor\x12\x1a\n\x12invalidated_reason\x18\x0c \x01(\t\x12\x16\n\x0einvalidated_by\x18\r \x01(\t\x12\x16\n\x0einvalidated_at\x18\x0e \x01(\t\"\xae\x02\n\x04Test\x12\x0f\n\x07test_id\x18\x01 \x01(\t\x12\x12\n\nlab_number\x18\x02 \x01(\t\x12\x10\n\x08sequence\x18\x03 \x01(\x05\x12\x30\n\x04spec\x18\x04 \x01(\x0b\x32\".lims.testing.v1.SpecificationTest\x12+\n\x06status\x18\x05 \x01(\x0e\x32\x1b.lims.testing.v1.TestStatus\x12\x0f\n\x07\x61nalyst\x18\x06 \x01(\t\x12*\n\x0b\x61ssigned_by\x18\x07 \x01(\x0b\x32\x15.lims.common.v1.Actor\x12\x13\n\x0b\x61ssigned_at\x18\x08 \x01(\t\x12(\n\x07results\x18\t \x03(\x0b\x32\x17.lims.testing.v1.Result\x12\x14\n\x0cproduct_code\x18\n \x01(\t\"\xd2\x01\n\x08TestPlan\x12\x12\n\nlab_number\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12\x18\n\x10specification_id\x18\x03 \x01(\t\x12\x1d\n\x15specification_version\x18\x04 \x01(\x05\x12\x1c\n\x14specification_source\x18\x05 \x01(\t\x12\x1f\n\x17specification_reference\x18\x06 \x01(\t\x12$\n\x05tests\x18\x07 \x03(\x0b\x32\x15.lims.testing.v1.Test\"!\n\x11GetProductRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"\x15\n\x13ListProductsRequest\"B\n\x14ListProductsResponse\x12*\n\x08products\x18\x01 \x03(\x0b\x32\x18.lims.testing.v1.Product\"g\n\x15\x43reateTestPlanRequest\x12\x12\n\nlab_number\x18\x01 \x01(\t\x12\x14\n\x0cproduct_code\x18\x02 \x01(\t\x12$\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x15.lims.common.v1.Actor\"(\n\x12GetTestPlanRequest\x12\x12\n\nlab_number\x18\x01 \x01(\t\"!\n\x0eGetTestRequest\x12\x0f\n\x07test_id\x18\x01 \x01(\t\"\x89\x01\n\x10ListTestsRequest\x12\x0f\n\x07\x61nalyst\x18\x01 \x01(\t\x12-\n\x08statuses\x18\x02 \x03(\x0e\x32\x1b.lims.testing.v1.TestStatus\x12\x12\n\nlab_number\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x05\"H\n\x11ListTestsResponse\x12$\n\x05tests\x18\x01 \x03(\x0b\x32\x15.lims.testing.v1.Test\x12\r\n\x05total\x18\x02 \x01(\x05\"[\n\x11\x41ssignTestRequest\x12\x0f\n\x07test_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61nalyst\x18\x02 \x01(\t\x12$\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x15.lims.common.v1.Actor\"\x85\x01\n\x13SubmitResultRequest\x12\x0f\n\x07test_id\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\t\x12\x0f\n\x07remarks\x18\x03 \x01(\t\x12$\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x15.lims.common.v1.Actor\x12\x16\n\x0esubmission_key\x18\x05 \x01(\t\"7\n\x14PreviewResultRequest\x12\x0f\n\x07test_id\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\t\"\xd0\x01\n\rResultPreview\x12\x0f\n\x07test_id\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\t\x12\x18\n\x10reportable_value\x18\x03 \x01(\t\x12\x17\n\x0funrounded_value\x18\x04 \x01(\t\x12.\n\nconformity\x18\x05 \x01(\x0e\x32\x1a.lims.common.v1.Conformity\x12\x0c\n\x04unit\x18\x06 \x01(\t\x12-\n\tcriterion\x18\x07 \x01(\x0b\x32\x1a.lims.testing.v1.Criterion\"\x89\x01\n\x1aRecordReviewOutcomeRequest\x12\x0f\n\x07test_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12$\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x15.lims.common.v1.Actor\x12\x12\n\nreview_key\x18\x05 \x01(\t*\xc2\x01\n\x0b\x43\x61lculation\x12\x1b\n\x17\x43\x41LCULATION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43\x41LCULATION_SINGLE\x10\x01\x12\x14\n\x10\x43\x41LCULATION_MEAN\x10\x02\x12\x17\n\x13\x43\x41LCULATION_MINIMUM\x10\x03\x12\x17\n\x13\x43\x41LCULATION_MAXIMUM\x10\x04\x12 \n\x1c\x43\x41LCULATION_ACCEPTANCE_VALUE\x10\x05\x12\x14\n\x10\x43\x41LCULATION_TEXT\x10\x06*\xa6\x01\n\rCriterionKind\x12\x1e\n\x1a\x43RITERION_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43RITERION_KIND_RANGE\x10\x01\x12 \n\x1c\x43RITERION_KIND_NOT_LESS_THAN\x10\x02\x12 \n\x1c\x43RITERION_KIND_NOT_MORE_THAN\x10\x03\x12\x17\n\x13\x43RITERION_KIND_TEXT\x10\x04*\xae\x01\n\nTestStatus\x12\x1b\n\x17TEST_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13TEST_STATUS_PENDING\x10\x01\x12\x18\n\x14TEST_STATUS_ASSIGNED\x10\x02\x12\x19\n\x15TEST_STATUS_SUBMITTED\x10\x03\x12\x18\n\x14TEST_STATUS_ACCEPTED\x10\x04\x12\x1b\n\x17TEST_STATUS_INVALIDATED\x10\x05\x32\xbd\x06\n\x0eTestingService\x12J\n\nGetProduct\x12\".lims.testing.v1.GetProductRequest\x1a\x18.lims.testing.v1.Product\x12[\n\x0cListProducts\x12$.lims.testing.v1.ListProductsRequest\x1a%.lims.testing.v1.ListProductsResponse\x12S\n\x0e\x43reateTestPlan\x12&.lims.testing.v1.CreateTestPlanRequest\x1a\x19.lims.testing.v1.TestPlan\x12M\n\x0bGetTestPlan\x12#.lims.testing.v1.GetTestPlanRequest\x1a\x19.lims.testing.v1.TestPlan\x12\x41\n\x07GetTest\x12\x1f.lims.testing.v1.GetTestRequest\x1a\x15.lims.testing.v1.Test\x12R\n\tListTests\x12!.lims.testing.v1.ListTestsRequest\x1a\".lims.testing.v1.ListTestsResponse\x12G\n\nAssignTest\x12\".lims.testing.v1.AssignTestRequest\x1a\x15.lims.testing.v1.Test\x12K\n\x0cSubmitResult\x12$.lims.testing.v1.SubmitResultRequest\x1a\x15.lims.testing.v1.Test\x12V\n\rPreviewResult\x12%.lims.testing.v1.PreviewResultRequest\x1a\x1e.lims.testing.v1.ResultPreview\x12Y\n\x13RecordReviewOutcome\x12+.lims.testing.v1.RecordReviewOutcomeRequest\x1a\x15.lims.testing.v1.Testb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lims.testing.v1.testing_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CALCULATION']._serialized_start=2727
-  _globals['_CALCULATION']._serialized_end=2921
-  _globals['_CRITERIONKIND']._serialized_start=2924
-  _globals['_CRITERIONKIND']._serialized_end=3090
-  _globals['_TESTSTATUS']._serialized_start=3093
-  _globals['_TESTSTATUS']._serialized_end=3267
+  _globals['_CALCULATION']._serialized_start=2803
+  _globals['_CALCULATION']._serialized_end=2997
+  _globals['_CRITERIONKIND']._serialized_start=3000
+  _globals['_CRITERIONKIND']._serialized_end=3166
+  _globals['_TESTSTATUS']._serialized_start=3169
+  _globals['_TESTSTATUS']._serialized_end=3343
   _globals['_CRITERION']._serialized_start=79
   _globals['_CRITERION']._serialized_end=203
   _globals['_SPECIFICATIONTEST']._serialized_start=206
@@ -45,37 +45,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PRODUCT']._serialized_start=441
   _globals['_PRODUCT']._serialized_end=729
   _globals['_RESULT']._serialized_start=732
-  _globals['_RESULT']._serialized_end=1047
-  _globals['_TEST']._serialized_start=1050
-  _globals['_TEST']._serialized_end=1352
-  _globals['_TESTPLAN']._serialized_start=1355
-  _globals['_TESTPLAN']._serialized_end=1565
-  _globals['_GETPRODUCTREQUEST']._serialized_start=1567
-  _globals['_GETPRODUCTREQUEST']._serialized_end=1600
-  _globals['_LISTPRODUCTSREQUEST']._serialized_start=1602
-  _globals['_LISTPRODUCTSREQUEST']._serialized_end=1623
-  _globals['_LISTPRODUCTSRESPONSE']._serialized_start=1625
-  _globals['_LISTPRODUCTSRESPONSE']._serialized_end=1691
-  _globals['_CREATETESTPLANREQUEST']._serialized_start=1693
-  _globals['_CREATETESTPLANREQUEST']._serialized_end=1796
-  _globals['_GETTESTPLANREQUEST']._serialized_start=1798
-  _globals['_GETTESTPLANREQUEST']._serialized_end=1838
-  _globals['_GETTESTREQUEST']._serialized_start=1840
-  _globals['_GETTESTREQUEST']._serialized_end=1873
-  _globals['_LISTTESTSREQUEST']._serialized_start=1876
-  _globals['_LISTTESTSREQUEST']._serialized_end=2013
-  _globals['_LISTTESTSRESPONSE']._serialized_start=2015
-  _globals['_LISTTESTSRESPONSE']._serialized_end=2087
-  _globals['_ASSIGNTESTREQUEST']._serialized_start=2089
-  _globals['_ASSIGNTESTREQUEST']._serialized_end=2180
-  _globals['_SUBMITRESULTREQUEST']._serialized_start=2183
-  _globals['_SUBMITRESULTREQUEST']._serialized_end=2316
-  _globals['_PREVIEWRESULTREQUEST']._serialized_start=2318
-  _globals['_PREVIEWRESULTREQUEST']._serialized_end=2373
-  _globals['_RESULTPREVIEW']._serialized_start=2376
-  _globals['_RESULTPREVIEW']._serialized_end=2584
-  _globals['_RECORDREVIEWOUTCOMEREQUEST']._serialized_start=2587
-  _globals['_RECORDREVIEWOUTCOMEREQUEST']._serialized_end=2724
-  _globals['_TESTINGSERVICE']._serialized_start=3270
-  _globals['_TESTINGSERVICE']._serialized_end=4099
+  _globals['_RESULT']._serialized_end=1123
+  _globals['_TEST']._serialized_start=1126
+  _globals['_TEST']._serialized_end=1428
+  _globals['_TESTPLAN']._serialized_start=1431
+  _globals['_TESTPLAN']._serialized_end=1641
+  _globals['_GETPRODUCTREQUEST']._serialized_start=1643
+  _globals['_GETPRODUCTREQUEST']._serialized_end=1676
+  _globals['_LISTPRODUCTSREQUEST']._serialized_start=1678
+  _globals['_LISTPRODUCTSREQUEST']._serialized_end=1699
+  _globals['_LISTPRODUCTSRESPONSE']._serialized_start=1701
+  _globals['_LISTPRODUCTSRESPONSE']._serialized_end=1767
+  _globals['_CREATETESTPLANREQUEST']._serialized_start=1769
+  _globals['_CREATETESTPLANREQUEST']._serialized_end=1872
+  _globals['_GETTESTPLANREQUEST']._serialized_start=1874
+  _globals['_GETTESTPLANREQUEST']._serialized_end=1914
+  _globals['_GETTESTREQUEST']._serialized_start=1916
+  _globals['_GETTESTREQUEST']._serialized_end=1949
+  _globals['_LISTTESTSREQUEST']._serialized_start=1952
+  _globals['_LISTTESTSREQUEST']._serialized_end=2089
+  _globals['_LISTTESTSRESPONSE']._serialized_start=2091
+  _globals['_LISTTESTSRESPONSE']._serialized_end=2163
+  _globals['_ASSIGNTESTREQUEST']._serialized_start=2165
+  _globals['_ASSIGNTESTREQUEST']._serialized_end=2256
+  _globals['_SUBMITRESULTREQUEST']._serialized_start=2259
+  _globals['_SUBMITRESULTREQUEST']._serialized_end=2392
+  _globals['_PREVIEWRESULTREQUEST']._serialized_start=2394
+  _globals['_PREVIEWRESULTREQUEST']._serialized_end=2449
+  _globals['_RESULTPREVIEW']._serialized_start=2452
+  _globals['_RESULTPREVIEW']._serialized_end=2660
+  _globals['_RECORDREVIEWOUTCOMEREQUEST']._serialized_start=2663
+  _globals['_RECORDREVIEWOUTCOMEREQUEST']._serialized_end=2800
+  _globals['_TESTINGSERVICE']._serialized_start=3346
+  _globals['_TESTINGSERVICE']._serialized_end=4175
 # @@protoc_insertion_point(module_scope)

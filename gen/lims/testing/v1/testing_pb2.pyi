@@ -305,6 +305,9 @@ class Result(_message.Message):
     REVIEW_OUTCOME_FIELD_NUMBER: _builtins.int
     REVIEW_REASON_FIELD_NUMBER: _builtins.int
     REVIEWED_BY_FIELD_NUMBER: _builtins.int
+    INVALIDATED_REASON_FIELD_NUMBER: _builtins.int
+    INVALIDATED_BY_FIELD_NUMBER: _builtins.int
+    INVALIDATED_AT_FIELD_NUMBER: _builtins.int
     attempt: _builtins.int
     """Sequence of this submission for the test, 1-based."""
     reportable_value: _builtins.str
@@ -321,6 +324,12 @@ class Result(_message.Message):
     """Outcome of review: "", "accepted" or "sent_back"."""
     review_reason: _builtins.str
     """Reviewer's reason (required when sent back)."""
+    invalidated_reason: _builtins.str
+    """Why an OOS investigation invalidated this result ("" while valid); the values stay."""
+    invalidated_by: _builtins.str
+    """Who signed the finding that invalidated it."""
+    invalidated_at: _builtins.str
+    """When, RFC 3339 (UTC)."""
     @_builtins.property
     def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Raw replicate values as entered (decimal strings, or text)."""
@@ -347,10 +356,13 @@ class Result(_message.Message):
         review_outcome: _builtins.str = ...,
         review_reason: _builtins.str = ...,
         reviewed_by: _common_pb2.Actor | None = ...,
+        invalidated_reason: _builtins.str = ...,
+        invalidated_by: _builtins.str = ...,
+        invalidated_at: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["reviewed_by", b"reviewed_by", "submitted_by", b"submitted_by"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "conformity", b"conformity", "remarks", b"remarks", "reportable_value", b"reportable_value", "review_outcome", b"review_outcome", "review_reason", b"review_reason", "reviewed_by", b"reviewed_by", "submitted_at", b"submitted_at", "submitted_by", b"submitted_by", "unrounded_value", b"unrounded_value", "values", b"values"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "conformity", b"conformity", "invalidated_at", b"invalidated_at", "invalidated_by", b"invalidated_by", "invalidated_reason", b"invalidated_reason", "remarks", b"remarks", "reportable_value", b"reportable_value", "review_outcome", b"review_outcome", "review_reason", b"review_reason", "reviewed_by", b"reviewed_by", "submitted_at", b"submitted_at", "submitted_by", b"submitted_by", "unrounded_value", b"unrounded_value", "values", b"values"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
