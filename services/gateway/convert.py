@@ -1,6 +1,6 @@
 """Protobuf messages of the services -> the REST API's response bodies."""
 
-from typing import Any
+from typing import Any, cast
 
 from kernel.proto_enums import enum_to_str
 from lims.common.v1 import common_pb2
@@ -114,6 +114,9 @@ def _summary_fields(sample: intake_pb2.Sample) -> dict[str, Any]:
         "created_at": sample.created_at,
         "sla": SlaOut(
             target_days=sample.sla_target_days,
+            basis=cast(
+                Any, enum_to_str(intake_pb2.TurnaroundBasis, sample.sla_basis) or "calendar_days"
+            ),
             due_at=_or_none(sample.sla_due_at),
             warning_at=_or_none(sample.sla_warning_at),
             breached_at=_or_none(sample.sla_breached_at),
