@@ -131,6 +131,8 @@ class LifecycleActivities:
             status=enum_to_str(common_pb2.SampleStatus, sample.status),
             received_at=sample.received_at,
             sla_target_days=sample.sla_target_days,
+            sla_basis=enum_to_str(intake_pb2.TurnaroundBasis, sample.sla_basis),
+            sla_target_seconds=sample.sla_target_seconds,
         )
 
     @activity.defn(name=ac.CREATE_TEST_PLAN)

@@ -31,11 +31,17 @@ class RecordReceipt:
 
 @dataclass
 class ReceiptRecorded:
-    """The sample after receipt: its status, receipt time and turnaround target."""
+    """The sample after receipt: its status, receipt time and turnaround target.
+
+    Fields added later have defaults, so results recorded in older histories still decode."""
 
     status: str
     received_at: str
     sla_target_days: int
+    # calendar_days | working_days; '' in histories recorded before working days existed.
+    sla_basis: str = ""
+    # The target as calendar time, from the lab calendar at receipt; 0: use the days.
+    sla_target_seconds: int = 0
 
 
 @dataclass

@@ -162,6 +162,10 @@ class SlaState:
     """The turnaround clock. Times are RFC 3339 (UTC); '' when not applicable."""
 
     target_days: int = 0
+    # calendar_days | working_days ('' before receipt, or for a lifecycle received before
+    # working days existed: calendar days).
+    target_basis: str = ""
+    target_seconds: float = 0.0  # the target as calendar time from the start (before holds)
     started_at: str = ""
     due_at: str = ""  # moves later by the time spent on hold
     warning_at: str = ""  # when the 80 % warning fired

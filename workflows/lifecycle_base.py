@@ -65,6 +65,7 @@ class LifecycleBase:
         self._lock = asyncio.Lock()
         self._clock: SlaClock | None = None
         self._target_days = 0
+        self._working_days = False
         self._started_at = ""
         self._fired: dict[Mark, str] = {}  # mark -> when it fell (RFC 3339)
         self._clock_changes = 0  # bumped on hold, resume and end: the SLA timer re-plans
@@ -83,8 +84,15 @@ class LifecycleBase:
             return
         started = from_rfc3339(receipt.received_at) or workflow.now()
         self._target_days = receipt.sla_target_days
+        self._working_days = receipt.sla_basis == "working_days"
         self._started_at = to_rfc3339(started)
-        self._clock = SlaClock(started_at=started, target=timedelta(days=self._target_days))
+        # Intake fixes the target as calendar time at receipt (working days skip weekends and
+        # holidays); a history recorded before that gives only the days, so they stay the rule.
+        if receipt.sla_target_seconds > 0:
+            target = timedelta(seconds=receipt.sla_target_seconds)
+        else:
+            target = timedelta(days=self._target_days)
+        self._clock = SlaClock(started_at=started, target=target)
 
     async def _record_due(self, at: datetime) -> None:
         """Records the due time in force (at receipt, and on each resume) in intake."""
@@ -123,7 +131,10 @@ class LifecycleBase:
                     await workflow.wait_condition(
                         changed,
                         timeout=wait,
-                        timeout_summary=f"{mark_label(mark, self._target_days)} for {self._lab}",
+                        timeout_summary=(
+                            f"{mark_label(mark, self._target_days, self._working_days)}"
+                            f" for {self._lab}"
+                        ),
                     )
                 except TimeoutError:
                     pass
@@ -219,7 +230,8 @@ class LifecycleBase:
         if tests:
             parts.append(f"{accepted}/{len(tests)} tests accepted")
         if due is not None:
-            parts.append(f"SLA due {due:%Y-%m-%d %H:%M} UTC ({self._target_days} days)")
+            unit = "working days" if self._working_days else "days"
+            parts.append(f"SLA due {due:%Y-%m-%d %H:%M} UTC ({self._target_days} {unit})")
         if self._fired:
             parts.append("SLA " + " and ".join(m.value for m in self._fired))
         if self._report_number:
@@ -232,6 +244,8 @@ class LifecycleBase:
             now = workflow.now()
             sla = SlaState(
                 target_days=self._target_days,
+                target_basis="working_days" if self._working_days else "calendar_days",
+                target_seconds=self._clock.target.total_seconds(),
                 started_at=self._started_at,
                 due_at=to_rfc3339(self._clock.due_at(now)),
                 warning_at=self._fired.get(Mark.WARNING, ""),

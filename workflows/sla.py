@@ -106,9 +106,11 @@ class SlaClock:
         return None
 
 
-def mark_label(mark: Mark, target_days: int) -> str:
-    """How an operator reads a mark, e.g. 'SLA warning (80 % of 30 days)'."""
+def mark_label(mark: Mark, target_days: int, working_days: bool = False) -> str:
+    """How an operator reads a mark, e.g. 'SLA warning (80 % of 30 days)' or
+    'SLA breach (10 working days)'."""
+    unit = "working days" if working_days else "days"
     if mark is Mark.BREACH:
-        return f"SLA breach ({target_days} days)"
+        return f"SLA breach ({target_days} {unit})"
     numerator, denominator = _SHARE[mark]
-    return f"SLA {mark.value} ({100 * numerator // denominator} % of {target_days} days)"
+    return f"SLA {mark.value} ({100 * numerator // denominator} % of {target_days} {unit})"

@@ -13,6 +13,7 @@ from services.gateway.api import audit, auth, products, requests, samples, tests
 from services.gateway.api import campaigns as campaigns_api
 from services.gateway.api import custody as custody_api
 from services.gateway.api import investigations as investigations_api
+from services.gateway.api import turnaround as turnaround_api
 from services.gateway.clients import connect
 from services.gateway.schemas import Health
 from services.gateway.web import app as web
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(custody_api.router, prefix="/api/v1")
     app.include_router(campaigns_api.router, prefix="/api/v1")
     app.include_router(investigations_api.router, prefix="/api/v1")
+    app.include_router(turnaround_api.router, prefix="/api/v1")
     app.include_router(verify.router)
     web.install(app)
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from kernel.proto_enums import enum_to_str
 from kernel.timefmt import from_rfc3339, utcnow
@@ -121,6 +121,9 @@ def _summary_fields(sample: intake_pb2.Sample) -> dict[str, Any]:
         "created_at": sample.created_at,
         "sla": SlaOut(
             target_days=sample.sla_target_days,
+            basis=cast(
+                Any, enum_to_str(intake_pb2.TurnaroundBasis, sample.sla_basis) or "calendar_days"
+            ),
             due_at=_or_none(sample.sla_due_at),
             warning_at=_or_none(sample.sla_warning_at),
             breached_at=_or_none(sample.sla_breached_at),

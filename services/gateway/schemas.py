@@ -197,6 +197,10 @@ class SlaOut(BaseModel):
     """The turnaround clock of a sample."""
 
     target_days: int = Field(description="Turnaround target in days for its purpose and priority.")
+    basis: Literal["calendar_days", "working_days"] = Field(
+        default="calendar_days",
+        description="How target_days counts: every day, or the lab's working days only.",
+    )
     due_at: Timestamp | None = Field(description="When due (later by the time on hold).")
     warning_at: Timestamp | None = Field(description="When the 80 % warning fired.")
     breached_at: Timestamp | None = Field(description="When the 100 % breach fired.")

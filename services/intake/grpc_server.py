@@ -1,34 +1,21 @@
 """IntakeService over gRPC: proto <-> use cases, one transaction per call."""
 
-from typing import Any
-
 import grpc
 from sqlalchemy.orm import Session
 
-from kernel.audit import Who
 from kernel.db import Database
-from kernel.errors import InvalidArgument
-from kernel.proto_enums import enum_to_str, str_to_enum
+from kernel.proto_enums import str_to_enum
 from kernel.timefmt import to_iso_date, to_rfc3339
 from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2, intake_pb2_grpc
-from services.intake import custody_service, service
+from services.intake import custody_service, service, turnaround_grpc
 from services.intake.custody_service import CustodyTrail, describe
 from services.intake.domain import NewRequest, NewSample, sample_filter
 from services.intake.models import CustodyEvent, Request, Sample, SampleEvent, StorageLocation
 from services.intake.receipt import covers
 from services.intake.service import Numbering, ReceiptChecks
-
-
-def _enum_text(enum: Any, number: int, field: str) -> str:
-    try:
-        return enum_to_str(enum, number)
-    except ValueError:
-        raise InvalidArgument(f"{field}: unknown value {number}") from None
-
-
-def _who(actor: common_pb2.Actor) -> Who:
-    return Who(actor.username.strip(), actor.full_name.strip(), actor.role.strip())
+from services.intake.wire import enum_text as _enum_text
+from services.intake.wire import who as _who
 
 
 def _event_to_proto(event: SampleEvent) -> common_pb2.Event:
@@ -81,6 +68,8 @@ def sample_to_proto(sample: Sample, *, timeline: bool) -> intake_pb2.Sample:
         quantity_sufficient=covers(sample.quantity_received, sample.quantity_required),
         insufficient_quantity_reason=sample.insufficient_quantity_reason,
         sla_target_days=sample.sla_target_days,
+        sla_basis=str_to_enum(intake_pb2.TurnaroundBasis, sample.sla_basis.value),
+        sla_target_seconds=sample.sla_target_seconds,
         sla_due_at=to_rfc3339(sample.sla_due_at),
         sla_warning_at=to_rfc3339(sample.sla_warning_at),
         sla_breached_at=to_rfc3339(sample.sla_breached_at),
@@ -174,7 +163,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         self, request: intake_pb2.RecordReceiptRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.Sample:
         """Receipt check: received or rejected; a repeat of the recorded decision is a no-op."""
-        return await self._db.write_call(_record_receipt, request)
+        return await self._db.write_call(self._record_receipt, request)
 
     async def RecordStatus(
         self, request: intake_pb2.RecordStatusRequest, context: grpc.aio.ServicerContext
@@ -218,6 +207,36 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         """Storage locations by code."""
         return await self._db.read_call(_list_locations, request)
 
+    async def GetTurnaroundSettings(
+        self, request: intake_pb2.GetTurnaroundSettingsRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.TurnaroundSettings:
+        """Every turnaround target and the lab calendar."""
+        return await self._db.read_call(turnaround_grpc.get_settings, request)
+
+    async def SetTurnaroundTarget(
+        self, request: intake_pb2.SetTurnaroundTargetRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.TurnaroundSettings:
+        """Changes one target, for samples received from then on."""
+        return await self._db.write_call(turnaround_grpc.set_target, request)
+
+    async def SetWorkingWeekdays(
+        self, request: intake_pb2.SetWorkingWeekdaysRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.TurnaroundSettings:
+        """Changes the lab's working weekdays."""
+        return await self._db.write_call(turnaround_grpc.set_weekdays, request)
+
+    async def AddHoliday(
+        self, request: intake_pb2.AddHolidayRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.TurnaroundSettings:
+        """Adds a non-working date."""
+        return await self._db.write_call(turnaround_grpc.add_holiday, request)
+
+    async def RemoveHoliday(
+        self, request: intake_pb2.RemoveHolidayRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.TurnaroundSettings:
+        """Removes a non-working date."""
+        return await self._db.write_call(turnaround_grpc.remove_holiday, request)
+
     def _create_request(
         self, session: Session, request: intake_pb2.CreateRequestRequest
     ) -> intake_pb2.Request:
@@ -225,6 +244,29 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             session, _new_request(request), _who(request.actor), self._numbering
         )
         return request_to_proto(created)
+
+    def _record_receipt(
+        self, session: Session, request: intake_pb2.RecordReceiptRequest
+    ) -> intake_pb2.Sample:
+        sample = service.record_receipt(
+            session,
+            request.lab_number,
+            _who(request.actor),
+            accepted=request.accepted,
+            condition=request.condition,
+            quantity_received=request.quantity_received,
+            reason=request.reason,
+            at=request.at,
+            checks=ReceiptChecks(
+                seals_intact=request.seals_intact,
+                labelling_legible=request.labelling_legible,
+                temperature_on_arrival=request.temperature_on_arrival,
+                units_per_analysis=request.units_per_analysis,
+                accept_insufficient_quantity=request.accept_insufficient_quantity,
+            ),
+            timezone=self._numbering.timezone,
+        )
+        return sample_to_proto(sample, timeline=True)
 
 
 def _get_sample(session: Session, request: intake_pb2.GetSampleRequest) -> intake_pb2.Sample:
@@ -251,29 +293,6 @@ def _list_samples(
     return intake_pb2.ListSamplesResponse(
         samples=[sample_to_proto(sample, timeline=False) for sample in samples], total=total
     )
-
-
-def _record_receipt(
-    session: Session, request: intake_pb2.RecordReceiptRequest
-) -> intake_pb2.Sample:
-    sample = service.record_receipt(
-        session,
-        request.lab_number,
-        _who(request.actor),
-        accepted=request.accepted,
-        condition=request.condition,
-        quantity_received=request.quantity_received,
-        reason=request.reason,
-        at=request.at,
-        checks=ReceiptChecks(
-            seals_intact=request.seals_intact,
-            labelling_legible=request.labelling_legible,
-            temperature_on_arrival=request.temperature_on_arrival,
-            units_per_analysis=request.units_per_analysis,
-            accept_insufficient_quantity=request.accept_insufficient_quantity,
-        ),
-    )
-    return sample_to_proto(sample, timeline=True)
 
 
 def _record_status(session: Session, request: intake_pb2.RecordStatusRequest) -> intake_pb2.Sample:

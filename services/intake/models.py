@@ -1,5 +1,5 @@
 """Intake's tables: number counters, requests, samples and their timeline, storage locations and
-the chain of custody, and the audit chain."""
+the chain of custody, the turnaround targets and the lab calendar, and the audit chain."""
 
 from datetime import date, datetime
 from enum import StrEnum
@@ -24,6 +24,7 @@ from kernel.db import new_metadata
 from kernel.lifecycle import SampleStatus
 from services.intake.custody import CustodyKind
 from services.intake.domain import Priority, ProductCategory, Purpose
+from services.intake.turnaround import Basis
 
 
 class Base(DeclarativeBase):
@@ -137,7 +138,13 @@ class Sample(Base):
     quantity_required: Mapped[str] = mapped_column(String(20))
     insufficient_quantity_reason: Mapped[str] = mapped_column(Text)
 
+    # The target in force when the turnaround clock started (at receipt; the one in force at
+    # registration until then): a later change of the configuration never reaches it.
     sla_target_days: Mapped[int] = mapped_column(Integer)
+    sla_basis: Mapped[Basis] = mapped_column(_enum(Basis))
+    # The target as calendar time, fixed at receipt from the lab calendar (0 before receipt):
+    # the workflow's timers run on it.
+    sla_target_seconds: Mapped[int] = mapped_column(Integer)
     sla_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sla_warning_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sla_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -216,6 +223,42 @@ class CustodyEvent(Base):
     event_key: Mapped[str] = mapped_column(String(250))
 
     location: Mapped[StorageLocation | None] = relationship(lazy="raise")
+
+
+class TurnaroundTarget(Base):
+    """The turnaround target of one purpose and priority, as the admin set it (DESIGN §5's
+    defaults until then: `updated_by` is empty)."""
+
+    __tablename__ = "turnaround_targets"
+
+    purpose: Mapped[Purpose] = mapped_column(_enum(Purpose), primary_key=True)
+    priority: Mapped[Priority] = mapped_column(_enum(Priority), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[Basis] = mapped_column(_enum(Basis))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class LabCalendar(Base):
+    """The lab's working week: one row (id 1), the ISO numbers of the working weekdays."""
+
+    __tablename__ = "lab_calendar"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    working_weekdays: Mapped[str] = mapped_column(String(20))  # "1,2,3,4,5": Monday-Friday
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class Holiday(Base):
+    """A date the lab does not work (a public holiday), skipped when counting working days."""
+
+    __tablename__ = "holidays"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
 
 
 class AuditEntry(AuditEntryMixin, Base):

@@ -1,21 +1,25 @@
 """Every query intake makes."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from services.intake.domain import NOT_OVERDUE, SampleFilter, SampleSort
+from services.intake.domain import NOT_OVERDUE, Priority, Purpose, SampleFilter, SampleSort
 from services.intake.models import (
     Counter,
     CustodyEvent,
+    Holiday,
+    LabCalendar,
     Request,
     Sample,
     SampleEvent,
     StorageLocation,
+    TurnaroundTarget,
 )
+from services.intake.turnaround import Target, WorkingCalendar, default_targets, parse_weekdays
 
 
 def lock_counter(session: Session, name: str, year: int) -> int:
@@ -175,3 +179,51 @@ def custody_key_used(session: Session, sample_id: int, event_key: str) -> bool:
         )
     )
     return found is not None
+
+
+def turnaround_targets(session: Session) -> list[TurnaroundTarget]:
+    """Every configured target (the order of the page is the caller's)."""
+    return list(session.scalars(select(TurnaroundTarget)))
+
+
+def turnaround_target(
+    session: Session, purpose: Purpose, priority: Priority, *, for_update: bool = False
+) -> TurnaroundTarget | None:
+    """The target of one purpose and priority; `for_update` queues concurrent edits of it."""
+    query = select(TurnaroundTarget).where(
+        TurnaroundTarget.purpose == purpose, TurnaroundTarget.priority == priority
+    )
+    return session.scalar(query.with_for_update() if for_update else query)
+
+
+def lab_calendar(session: Session, *, for_update: bool = False) -> LabCalendar | None:
+    """The lab's working week (the one row the migration created)."""
+    query = select(LabCalendar).where(LabCalendar.id == 1)
+    return session.scalar(query.with_for_update() if for_update else query)
+
+
+def holidays(session: Session) -> list[Holiday]:
+    """Every non-working date, earliest first."""
+    return list(session.scalars(select(Holiday).order_by(Holiday.day)))
+
+
+def holiday(session: Session, day: date) -> Holiday | None:
+    """The non-working date `day`, if listed."""
+    return session.get(Holiday, day)
+
+
+def target_in_force(session: Session, purpose: Purpose, priority: Priority) -> Target:
+    """The target a sample of this purpose and priority gets now (the default if none is set)."""
+    row = turnaround_target(session, purpose, priority)
+    if row is None:
+        return default_targets()[(purpose, priority)]
+    return Target(row.days, row.basis)
+
+
+def working_calendar(session: Session) -> WorkingCalendar:
+    """The lab calendar now: its working weekdays and non-working dates."""
+    row = lab_calendar(session)
+    days = session.scalars(select(Holiday.day))
+    if row is None:
+        return WorkingCalendar(holidays=frozenset(days))
+    return WorkingCalendar(parse_weekdays(row.working_weekdays), frozenset(days))

@@ -2,7 +2,7 @@
 audit entry for every change in that same session."""
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ from services.intake.domain import (
 )
 from services.intake.models import AuditEntry, AuditHead, Request, Sample, SampleEvent
 from services.intake.receipt import Receipt, validate_receipt
+from services.intake.turnaround import Target, target_duration
 
 REQUEST_COUNTER = "request"
 
@@ -116,6 +117,7 @@ def _snapshot(sample: Sample) -> dict[str, Any]:
         "storage_conditions": sample.storage_conditions,
         "status": sample.status.value,
         "sla_target_days": sample.sla_target_days,
+        "sla_basis": sample.sla_basis.value,
     }
 
 
@@ -158,6 +160,8 @@ def create_request(
         created_at=now,
     )
     first = last - len(draft.samples) + 1
+    # The target in force now; the one in force at receipt replaces it when the clock starts.
+    target = repository.target_in_force(session, draft.purpose, draft.priority)
     request.samples = []
     for number, item in enumerate(draft.samples, start=first):
         lab_number = format_lab_number(numbering.lab_number_prefix, year, number)
@@ -194,7 +198,9 @@ def create_request(
             temperature_on_arrival="",
             quantity_required="",
             insufficient_quantity_reason="",
-            sla_target_days=draft.sla_target_days,
+            sla_target_days=target.days,
+            sla_basis=target.basis,
+            sla_target_seconds=0,
             created_at=now,
             search_text=search_text(
                 lab_number, item.product_name, item.batch_number, item.manufacturer
@@ -313,9 +319,14 @@ def record_receipt(
     reason: str = "",
     at: str = "",
     checks: ReceiptChecks | None = None,
+    timezone: tzinfo = UTC,
 ) -> Sample:
     """Records the receipt check of a registered sample: received, or rejected with a reason,
     with its checklist (seals, labelling, temperature on arrival, quantity required).
+
+    An accepted sample's turnaround clock starts: it takes the target in force now and, from
+    the lab calendar (working days are the lab's local dates in `timezone`), the calendar time
+    to its due instant; configuration changed later never reaches it.
 
     Repeating the decision already recorded returns the sample unchanged."""
     if not who.username.strip():
@@ -345,7 +356,10 @@ def record_receipt(
             f"{sample.lab_number}: the receipt check is recorded once, for a registered "
             f"sample; this one is {sample.status}"
         )
-    old = {"status": sample.status.value}
+    old: dict[str, Any] = {"status": sample.status.value}
+    if receipt.accepted:
+        old.update(sla_target_days=sample.sla_target_days, sla_basis=sample.sla_basis.value)
+        _start_clock(session, sample, when, timezone)
     sample.status = SampleStatus.RECEIVED if receipt.accepted else SampleStatus.REJECTED
     sample.receipt_accepted = receipt.accepted
     sample.received_at = when
@@ -357,7 +371,7 @@ def record_receipt(
     sample.temperature_on_arrival = receipt.temperature_on_arrival
     sample.quantity_required = receipt.quantity_required
     sample.insufficient_quantity_reason = receipt.insufficient_quantity_reason
-    new = {
+    new: dict[str, Any] = {
         "status": sample.status.value,
         "received_at": to_rfc3339(when),
         "condition_on_receipt": receipt.condition,
@@ -370,6 +384,12 @@ def record_receipt(
         "quantity_sufficient": receipt.quantity_sufficient,
         "insufficient_quantity_reason": receipt.insufficient_quantity_reason,
     }
+    if receipt.accepted:
+        new.update(
+            sla_target_days=sample.sla_target_days,
+            sla_basis=sample.sla_basis.value,
+            sla_target_seconds=sample.sla_target_seconds,
+        )
     action = "received" if receipt.accepted else "rejected"
     detail = receipt.detail(sample.quantity_unit)
     session.add(_event(who, when, action, detail, sample_id=sample.id))
@@ -384,6 +404,14 @@ def record_receipt(
         reason=receipt.reason,
     )
     return _with_timeline(session, sample)
+
+
+def _start_clock(session: Session, sample: Sample, when: datetime, timezone: tzinfo) -> None:
+    target = repository.target_in_force(session, sample.purpose, sample.priority)
+    calendar = repository.working_calendar(session)
+    duration = target_duration(when, target, calendar, timezone)
+    sample.sla_target_days, sample.sla_basis = target.days, target.basis
+    sample.sla_target_seconds = int(duration.total_seconds())
 
 
 def record_status(
@@ -436,10 +464,11 @@ _SLA_FIELDS = ("sla_due_at", "sla_warning_at", "sla_breached_at")
 
 def _sla_detail(kind: SlaEventKind, sample: Sample, due: datetime | None) -> str:
     due_text = f"due {to_rfc3339(due)}" if due else "due time unchanged"
+    target = Target(sample.sla_target_days, sample.sla_basis).describe()
     if kind is SlaEventKind.WARNING:
-        return f"80 % of the {sample.sla_target_days}-day turnaround target elapsed; {due_text}"
+        return f"80 % of the turnaround target ({target}) elapsed; {due_text}"
     if kind is SlaEventKind.BREACH:
-        return f"{sample.sla_target_days}-day turnaround target breached; {due_text}"
+        return f"turnaround target ({target}) breached; {due_text}"
     return due_text
 
 

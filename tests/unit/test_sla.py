@@ -129,3 +129,4 @@ def test_next_mark_may_lie_in_the_past_so_the_caller_fires_it_at_once() -> None:
 def test_marks_read_as_operators_expect() -> None:
     assert mark_label(Mark.WARNING, 30) == "SLA warning (80 % of 30 days)"
     assert mark_label(Mark.BREACH, 30) == "SLA breach (30 days)"
+    assert mark_label(Mark.BREACH, 10, working_days=True) == "SLA breach (10 working days)"

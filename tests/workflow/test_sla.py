@@ -2,11 +2,15 @@
 
 import time
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from temporalio.testing import WorkflowEnvironment
 
+from kernel.settings import Settings
 from kernel.timefmt import from_rfc3339
+from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2
+from services.intake.turnaround import Basis, Target, WorkingCalendar, target_duration
 from tests.workflow.helpers import REVIEWER, Lifecycle, Stack, eventually, receive, start_lifecycle
 from workflows.contracts import HoldInput, LifecycleStatus
 from workflows.sample_lifecycle import SampleLifecycle
@@ -132,3 +136,61 @@ async def test_a_hold_straddling_the_warning_fires_it_only_after_the_resume(
     await skip_to(time_skipping_env, handle, 13.1)
     warned = await fired(handle, "warning_at")
     assert at(warned.sla.warning_at) == started + timedelta(days=8) + hold
+
+
+def registration_urgent(
+    days: int, basis: int, reason: str
+) -> intake_pb2.SetTurnaroundTargetRequest:
+    """The admin's change of the registration/urgent target (no other test uses it)."""
+    return intake_pb2.SetTurnaroundTargetRequest(
+        actor=common_pb2.Actor(username="admin", full_name="Admin LIMS", role="admin"),
+        purpose=common_pb2.PURPOSE_REGISTRATION,
+        priority=common_pb2.PRIORITY_URGENT,
+        days=days,
+        basis=basis,  # type: ignore[arg-type]
+        reason=reason,
+    )
+
+
+async def test_a_target_in_working_days_times_the_marks_on_the_calendar_time_intake_fixed(
+    stack: Stack, time_skipping_env: WorkflowEnvironment
+) -> None:
+    working = intake_pb2.TURNAROUND_BASIS_WORKING_DAYS
+    await stack.intake.SetTurnaroundTarget(registration_urgent(5, working, "new SOP"))
+    try:
+        lab, handle = await start_lifecycle(stack, purpose="registration", priority="urgent")
+        received = await receive(handle)
+    finally:
+        calendar_days = intake_pb2.TURNAROUND_BASIS_CALENDAR_DAYS
+        await stack.intake.SetTurnaroundTarget(registration_urgent(30, calendar_days, "restore"))
+    started = from_rfc3339(received.sla.started_at)
+    assert started is not None
+    # Monday to Friday, no holiday: 5 to 7 calendar days, by the weekday of the receipt.
+    expected = target_duration(
+        started,
+        Target(5, Basis.WORKING_DAYS),
+        WorkingCalendar(),
+        ZoneInfo(Settings().timezone),
+    )
+    assert timedelta(days=5) <= expected <= timedelta(days=7)
+    days = expected / timedelta(days=1)
+    assert (received.sla.target_days, received.sla.target_basis) == (5, "working_days")
+    assert received.sla.target_seconds == expected.total_seconds()
+    assert at(received.sla.due_at) == started + expected
+
+    await skip_to(time_skipping_env, handle, days * 0.8 - 0.1)
+    assert (await handle.query(SampleLifecycle.status)).sla.warning_at == ""
+    await skip_to(time_skipping_env, handle, days * 0.8 + 0.1)
+    warned = await fired(handle, "warning_at")
+    assert at(warned.sla.warning_at) == started + expected * 4 / 5
+    await skip_to(time_skipping_env, handle, days + 0.1)
+    breached = await fired(handle, "breached_at")
+    assert at(breached.sla.breached_at) == started + expected
+
+    sample = await eventually(
+        lambda: stack.intake.GetSample(intake_pb2.GetSampleRequest(lab_number=lab)),
+        lambda s: bool(s.sla_breached_at),
+    )
+    assert at(sample.sla_due_at) == started + expected
+    breach = next(e for e in sample.timeline if e.action == "sla_breach")
+    assert breach.detail.startswith("turnaround target (5 working days) breached")

@@ -20,6 +20,7 @@ from services.gateway.web import (
     labels,
     pages,
     render,
+    turnaround,
     users,
 )
 from services.gateway.web.session import LoginRequired, session_identity
@@ -38,6 +39,7 @@ def install(app: FastAPI) -> None:
     app.include_router(users.router)
     app.include_router(campaigns.router)
     app.include_router(investigations.router)
+    app.include_router(turnaround.router)
 
     @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
     async def htmx() -> Response:

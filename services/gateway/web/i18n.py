@@ -214,6 +214,13 @@ REFUSAL_MESSAGES = (
     N_("this action needs the role 'reviewer'"),
     N_("this action needs the role 'approver'"),
     N_("this action needs one of the roles 'reception', 'admin', 'requester'"),
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("required (why the target changes)"),
+    N_("required (why the working week changes)"),
+    N_("required (why the date is not worked)"),
+    N_("at least one working day of the week is required"),
+    N_("required (YYYY-MM-DD)"),
+    N_("required (e.g. Fête du Travail)"),
 )
 
 # Refusals the services word with values in them: the pattern of the English text, and the
@@ -251,6 +258,14 @@ REFUSAL_PATTERNS = (
         N_(
             "required for a sample kept at %(conditions)s: give the temperature measured on arrival in °C"
         ),
+    ),
+    (
+        re.compile(r"^must be a whole number of days from 1 to 365 \(got (?P<got>-?\d+)\)$"),
+        N_("must be a whole number of days from 1 to 365 (got %(got)s)"),
+    ),
+    (
+        re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2}) is already listed \((?P<name>.*)\)$"),
+        N_("%(date)s is already listed (%(name)s)"),
     ),
 )
 _FIELD_PART = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.DOTALL)

@@ -90,6 +90,31 @@ class IntakeServiceStub:
                 request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListStorageLocationsRequest.SerializeToString,
                 response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListStorageLocationsResponse.FromString,
                 _registered_method=True)
+        self.GetTurnaroundSettings = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/GetTurnaroundSettings',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.GetTurnaroundSettingsRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.FromString,
+                _registered_method=True)
+        self.SetTurnaroundTarget = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/SetTurnaroundTarget',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.SetTurnaroundTargetRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.FromString,
+                _registered_method=True)
+        self.SetWorkingWeekdays = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/SetWorkingWeekdays',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.SetWorkingWeekdaysRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.FromString,
+                _registered_method=True)
+        self.AddHoliday = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/AddHoliday',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.AddHolidayRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.FromString,
+                _registered_method=True)
+        self.RemoveHoliday = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/RemoveHoliday',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.RemoveHolidayRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.FromString,
+                _registered_method=True)
 
 
 class IntakeServiceServicer:
@@ -179,6 +204,43 @@ class IntakeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTurnaroundSettings(self, request, context):
+        """The turnaround target of every purpose and priority, and the lab calendar.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetTurnaroundTarget(self, request, context):
+        """Changes one target, for samples received from then on (a sample keeps the target in force
+        at its receipt). INVALID_ARGUMENT for days outside 1..365, an unknown purpose or a missing
+        reason. Setting the values already in force records nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetWorkingWeekdays(self, request, context):
+        """Changes the lab's working weekdays (at least one). Setting the same ones records nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddHoliday(self, request, context):
+        """Adds a non-working date (a public holiday); ALREADY_EXISTS for a date already listed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveHoliday(self, request, context):
+        """Removes a non-working date; NOT_FOUND for a date not listed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntakeServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -236,6 +298,31 @@ def add_IntakeServiceServicer_to_server(servicer, server):
                     servicer.ListStorageLocations,
                     request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListStorageLocationsRequest.FromString,
                     response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListStorageLocationsResponse.SerializeToString,
+            ),
+            'GetTurnaroundSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTurnaroundSettings,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.GetTurnaroundSettingsRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.SerializeToString,
+            ),
+            'SetTurnaroundTarget': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetTurnaroundTarget,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.SetTurnaroundTargetRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.SerializeToString,
+            ),
+            'SetWorkingWeekdays': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetWorkingWeekdays,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.SetWorkingWeekdaysRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.SerializeToString,
+            ),
+            'AddHoliday': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddHoliday,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.AddHolidayRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.SerializeToString,
+            ),
+            'RemoveHoliday': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveHoliday,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.RemoveHolidayRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -536,6 +623,141 @@ class IntakeService:
             '/lims.intake.v1.IntakeService/ListStorageLocations',
             lims_dot_intake_dot_v1_dot_intake__pb2.ListStorageLocationsRequest.SerializeToString,
             lims_dot_intake_dot_v1_dot_intake__pb2.ListStorageLocationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTurnaroundSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/GetTurnaroundSettings',
+            lims_dot_intake_dot_v1_dot_intake__pb2.GetTurnaroundSettingsRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetTurnaroundTarget(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/SetTurnaroundTarget',
+            lims_dot_intake_dot_v1_dot_intake__pb2.SetTurnaroundTargetRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetWorkingWeekdays(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/SetWorkingWeekdays',
+            lims_dot_intake_dot_v1_dot_intake__pb2.SetWorkingWeekdaysRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddHoliday(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/AddHoliday',
+            lims_dot_intake_dot_v1_dot_intake__pb2.AddHolidayRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveHoliday(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/RemoveHoliday',
+            lims_dot_intake_dot_v1_dot_intake__pb2.RemoveHolidayRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.FromString,
             options,
             channel_credentials,
             insecure,
