@@ -97,11 +97,14 @@ class SlaEventRecorded:
 
 @dataclass
 class AssignTest:
-    """testing.AssignTest (idempotent: the same analyst again changes nothing)."""
+    """testing.AssignTest (idempotent: the same assignment again changes nothing)."""
 
     test_id: str
     analyst: str
     actor: ActorRef
+    instrument: str = ""
+    reference_standard_lots: list[str] = field(default_factory=list)
+    reagent_lots: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -113,6 +116,9 @@ class SubmitResult:
     actor: ActorRef
     submission_key: str
     remarks: str = ""
+    instrument: str = ""
+    reference_standard_lots: list[str] = field(default_factory=list)
+    reagent_lots: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from services.gateway import problems
 from services.gateway.api import audit, auth, products, requests, samples, tests, users, verify
 from services.gateway.api import campaigns as campaigns_api
 from services.gateway.api import custody as custody_api
+from services.gateway.api import resources as resources_api
 from services.gateway.clients import connect
 from services.gateway.schemas import Health
 from services.gateway.web import app as web
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(custody_api.router, prefix="/api/v1")
     app.include_router(campaigns_api.router, prefix="/api/v1")
+    app.include_router(resources_api.router, prefix="/api/v1")
     app.include_router(verify.router)
     web.install(app)
 
