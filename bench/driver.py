@@ -5,6 +5,8 @@ from typing import Any
 
 import httpx
 
+from services.testing.demo_resources import INSTRUMENTS
+
 ROLES = ("requester", "reception", "analyst", "reviewer", "approver")
 PASSWORD = "lims-demo"
 # The demo metformin specification has five tests, the size the benchmark's targets name.
@@ -98,10 +100,12 @@ class Sample:
             )
         )
         self.tests = {t["test_id"]: t["code"] for t in received["tests"]}
-        for test_id in self.tests:
+        for test in received["tests"]:
+            # The demo instrument of each technique: assignment is gated (testing resources).
+            body = {"analyst": "analyst", "instrument": INSTRUMENTS.get(test["technique"], "")}
             _ok(
                 await self._client("reviewer").post(
-                    f"/api/v1/tests/{test_id}/assignment", json={"analyst": "analyst"}
+                    f"/api/v1/tests/{test['test_id']}/assignment", json=body
                 )
             )
 

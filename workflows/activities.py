@@ -185,11 +185,17 @@ class LifecycleActivities:
 
     @activity.defn(name=ac.ASSIGN_TEST)
     async def assign_test(self, request: ac.AssignTest) -> TestState:
-        """Assigns a test to an analyst (idempotent: the same analyst again changes nothing)."""
+        """Assigns a test to an analyst (idempotent: the same assignment again changes nothing);
+        testing refuses an analyst, instrument or lot that gating does not allow."""
         test = await call(
             self._testing.AssignTest,
             testing_pb2.AssignTestRequest(
-                test_id=request.test_id, analyst=request.analyst, actor=actor_pb(request.actor)
+                test_id=request.test_id,
+                analyst=request.analyst,
+                actor=actor_pb(request.actor),
+                instrument_code=request.instrument,
+                reference_standard_lots=request.reference_standard_lots,
+                reagent_lots=request.reagent_lots,
             ),
         )
         return test_state(test, with_detail=True)
@@ -205,6 +211,9 @@ class LifecycleActivities:
                 remarks=request.remarks,
                 actor=actor_pb(request.actor),
                 submission_key=request.submission_key,
+                instrument_code=request.instrument,
+                reference_standard_lots=request.reference_standard_lots,
+                reagent_lots=request.reagent_lots,
             ),
         )
         result = test.results[-1]

@@ -103,11 +103,14 @@ class SlaEventRecorded:
 
 @dataclass
 class AssignTest:
-    """testing.AssignTest (idempotent: the same analyst again changes nothing)."""
+    """testing.AssignTest (idempotent: the same assignment again changes nothing)."""
 
     test_id: str
     analyst: str
     actor: ActorRef
+    instrument: str = ""
+    reference_standard_lots: list[str] = field(default_factory=list)
+    reagent_lots: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -119,6 +122,9 @@ class SubmitResult:
     actor: ActorRef
     submission_key: str
     remarks: str = ""
+    instrument: str = ""
+    reference_standard_lots: list[str] = field(default_factory=list)
+    reagent_lots: list[str] = field(default_factory=list)
 
 
 @dataclass

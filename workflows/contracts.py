@@ -94,21 +94,29 @@ class ReceiptInput:
 
 @dataclass
 class AssignmentInput:
-    """Assign (or reassign before a result) one test to an analyst."""
+    """Assign (or reassign before a result) one test to an analyst, with the instrument and the
+    reference standard and reagent lots to use (testing gates them all)."""
 
     actor: ActorRef
     test_id: str
     analyst: str
+    instrument: str = ""
+    reference_standard_lots: list[str] = field(default_factory=list)
+    reagent_lots: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ResultInput:
-    """Raw replicate values of one test, entered by its assigned analyst."""
+    """Raw replicate values of one test, entered by its assigned analyst; the instrument and
+    lots used when they differ from the assignment's (empty: the assignment's)."""
 
     actor: ActorRef
     test_id: str
     values: list[str]
     remarks: str = ""
+    instrument: str = ""
+    reference_standard_lots: list[str] = field(default_factory=list)
+    reagent_lots: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -122,7 +122,14 @@ class SampleLifecycle(LifecycleBase):
             self._progress.check_assign(request)
             test = await self._activity(
                 ac.ASSIGN_TEST,
-                ac.AssignTest(request.test_id, request.analyst, request.actor),
+                ac.AssignTest(
+                    request.test_id,
+                    request.analyst,
+                    request.actor,
+                    instrument=request.instrument,
+                    reference_standard_lots=request.reference_standard_lots,
+                    reagent_lots=request.reagent_lots,
+                ),
                 TestState,
             )
             self._progress.tests[test.test_id] = replace(test, test_json="")
@@ -149,6 +156,9 @@ class SampleLifecycle(LifecycleBase):
                     # One key per attempt: a retry, even by a second update, records it once.
                     submission_key=f"{self._lab}:{test.test_id}:result:{test.attempt + 1}",
                     remarks=request.remarks,
+                    instrument=request.instrument,
+                    reference_standard_lots=request.reference_standard_lots,
+                    reagent_lots=request.reagent_lots,
                 ),
                 ac.ResultSubmitted,
             )

@@ -13,6 +13,7 @@ from services.gateway.api import audit, auth, products, requests, samples, tests
 from services.gateway.api import campaigns as campaigns_api
 from services.gateway.api import custody as custody_api
 from services.gateway.api import investigations as investigations_api
+from services.gateway.api import resources as resources_api
 from services.gateway.api import turnaround as turnaround_api
 from services.gateway.clients import connect
 from services.gateway.schemas import Health
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(campaigns_api.router, prefix="/api/v1")
     app.include_router(investigations_api.router, prefix="/api/v1")
     app.include_router(turnaround_api.router, prefix="/api/v1")
+    app.include_router(resources_api.router, prefix="/api/v1")
     app.include_router(verify.router)
     web.install(app)
 

@@ -14,7 +14,7 @@ from kernel.settings import ServiceName, Settings
 from lims.intake.v1 import intake_pb2_grpc
 from lims.reporting.v1 import reporting_pb2_grpc
 from lims.review.v1 import review_pb2_grpc
-from lims.testing.v1 import investigation_pb2_grpc, testing_pb2_grpc
+from lims.testing.v1 import investigation_pb2_grpc, resources_pb2_grpc, testing_pb2_grpc
 from services.gateway.auth import Tokens, derive_key, load_secret
 from services.gateway.signatures import SignerSessions
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from lims.reporting.v1.reporting_pb2_grpc import ReportingServiceAsyncStub
     from lims.review.v1.review_pb2_grpc import ReviewServiceAsyncStub
     from lims.testing.v1.investigation_pb2_grpc import InvestigationServiceAsyncStub
+    from lims.testing.v1.resources_pb2_grpc import ResourcesAsyncStub
     from lims.testing.v1.testing_pb2_grpc import TestingServiceAsyncStub
 
 Stub = TypeVar("Stub")
@@ -46,6 +47,8 @@ class Connections:
     reporting: "ReportingServiceAsyncStub"
     investigations: "InvestigationServiceAsyncStub"  # testing's OOS investigations
     temporal: Client
+    # Served by the testing process, on the testing channel.
+    resources: "ResourcesAsyncStub"
     channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -104,5 +107,9 @@ async def connect(settings: Settings) -> Connections:
             with_deadline(reporting_pb2_grpc.ReportingServiceStub(channels["reporting"])),
         ),
         temporal=temporal,
+        resources=cast(
+            "ResourcesAsyncStub",
+            with_deadline(resources_pb2_grpc.ResourcesStub(channels["testing"])),
+        ),
         channels=list(channels.values()),
     )

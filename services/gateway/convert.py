@@ -9,10 +9,11 @@ from kernel.timefmt import from_rfc3339, utcnow
 from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2
 from lims.reporting.v1 import reporting_pb2
-from lims.testing.v1 import investigation_pb2, testing_pb2
+from lims.testing.v1 import investigation_pb2, resources_pb2, testing_pb2
 from services.gateway.domain import sla_state
 from services.gateway.schemas import (
     ActorOut,
+    AttachmentOut,
     CertificateRef,
     ChecklistQuestionOut,
     EscalationOut,
@@ -173,6 +174,38 @@ def _result(message: testing_pb2.Result) -> ResultOut:
         invalidated_reason=message.invalidated_reason,
         invalidated_by=message.invalidated_by,
         invalidated_at=message.invalidated_at or None,
+        instrument=message.instrument_code,
+        reference_standard_lots=list(message.reference_standard_lots),
+        reagent_lots=list(message.reagent_lots),
+    )
+
+
+def attachment_info(message: resources_pb2.Attachment) -> testing_pb2.AttachmentInfo:
+    """The description of an attached file (what a test lists) from the Resources answer."""
+    return testing_pb2.AttachmentInfo(
+        id=message.id,
+        attempt=message.attempt,
+        filename=message.filename,
+        content_type=message.content_type,
+        size=message.size,
+        sha256=message.sha256,
+        uploaded_by=message.uploaded_by,
+        uploaded_at=message.uploaded_at,
+    )
+
+
+def attachment(test_id: str, message: testing_pb2.AttachmentInfo) -> AttachmentOut:
+    """A file attached to a test's result, with the path of its content."""
+    return AttachmentOut(
+        id=message.id,
+        attempt=message.attempt,
+        filename=message.filename,
+        content_type=message.content_type,
+        size=message.size,
+        sha256=message.sha256,
+        uploaded_by=actor(message.uploaded_by),
+        uploaded_at=message.uploaded_at,
+        download=f"/api/v1/tests/{test_id}/attachments/{message.id}",
     )
 
 
@@ -196,6 +229,10 @@ def test(message: testing_pb2.Test) -> TestOut:
         assigned_at=_or_none(message.assigned_at),
         result=results[-1] if results else None,
         results=results,
+        instrument=message.instrument_code,
+        reference_standard_lots=list(message.reference_standard_lots),
+        reagent_lots=list(message.reagent_lots),
+        attachments=[attachment(message.test_id, a) for a in message.attachments],
     )
 
 

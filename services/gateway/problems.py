@@ -171,8 +171,10 @@ def from_update_failure(error: WorkflowUpdateFailedError) -> Problem:
     cause = error.cause
     if isinstance(cause, ApplicationError) and cause.type in _BY_ERROR_TYPE:
         kind = _BY_ERROR_TYPE[cause.type]
-        if kind is Unprocessable:
-            return Unprocessable(cause.message, errors=_field_errors(cause.message))
+        if kind in (Unprocessable, Conflict):
+            # A state refusal may name its field too (gating: "instrument: ... is out of service"),
+            # so a form can show it next to that field.
+            return kind(cause.message, errors=_field_errors(cause.message))
         return kind(cause.message)
     log.error("workflow update failed: %r", cause)
     return BadGateway("the sample's workflow could not complete the action; the failure was logged")

@@ -290,6 +290,23 @@ class ResultOut(BaseModel):
     )
     invalidated_by: str = ""
     invalidated_at: Timestamp | None = None
+    instrument: str = Field(default="", description="Instrument the result was obtained on.")
+    reference_standard_lots: list[str] = Field(default_factory=list)
+    reagent_lots: list[str] = Field(default_factory=list)
+
+
+class AttachmentOut(BaseModel):
+    """A file attached to a test's result (content at its download path)."""
+
+    id: int
+    attempt: int = Field(description="Result attempt it belongs to; 0 before any result.")
+    filename: str
+    content_type: str
+    size: int = Field(description="Bytes.")
+    sha256: str = Field(description="SHA-256 of the content, hex.")
+    uploaded_by: ActorOut
+    uploaded_at: Timestamp
+    download: str = Field(description="Path of the content.")
 
 
 class TestOut(BaseModel):
@@ -313,6 +330,10 @@ class TestOut(BaseModel):
     assigned_at: Timestamp | None
     result: ResultOut | None = Field(description="The latest submission.")
     results: list[ResultOut] = Field(description="Every submission, oldest first.")
+    instrument: str = Field(default="", description="Instrument named at assignment.")
+    reference_standard_lots: list[str] = Field(default_factory=list)
+    reagent_lots: list[str] = Field(default_factory=list)
+    attachments: list[AttachmentOut] = Field(default_factory=list)
 
 
 class SignatureOut(BaseModel):
@@ -418,10 +439,29 @@ class ReasonIn(Input):
     reason: Text = Field(min_length=1)
 
 
-class AssignmentIn(Input):
-    """Who runs the test."""
+LotNumber = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
-    analyst: str = Field(min_length=1, max_length=100, description="An active analyst's login.")
+
+class AssignmentIn(Input):
+    """Who runs the test, on which instrument, with which reference standard and reagent lots."""
+
+    analyst: str = Field(
+        min_length=1,
+        max_length=100,
+        description="An active analyst's login, qualified today for the test's technique.",
+    )
+    instrument: str = Field(
+        default="",
+        max_length=40,
+        description="Instrument code: in service, calibrated, serving the technique. Required "
+        "for every technique but visual, TLC, organoleptic and wet chemistry.",
+    )
+    reference_standard_lots: list[LotNumber] = Field(
+        default_factory=list, max_length=20, description="Lots not expired."
+    )
+    reagent_lots: list[LotNumber] = Field(
+        default_factory=list, max_length=20, description="Lots not expired."
+    )
 
 
 def _raw_value(value: object) -> object:
@@ -454,6 +494,17 @@ class ResultIn(Input):
         description="Numbers (send decimal strings to keep every digit) or text observations.",
     )
     remarks: Text = ""
+    instrument: str = Field(
+        default="",
+        max_length=40,
+        description="Instrument used, when not the assignment's (gated the same way).",
+    )
+    reference_standard_lots: list[LotNumber] = Field(
+        default_factory=list, max_length=20, description="Lots used, when not the assignment's."
+    )
+    reagent_lots: list[LotNumber] = Field(
+        default_factory=list, max_length=20, description="Lots used, when not the assignment's."
+    )
 
 
 class ResultPreviewOut(BaseModel):

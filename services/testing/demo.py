@@ -4,7 +4,7 @@ their monographs. Codes are stable: tests and the demo walkthrough refer to them
 from sqlalchemy.orm import Session
 
 from kernel.audit import SYSTEM
-from services.testing import catalogue
+from services.testing import catalogue, demo_resources
 from services.testing.domain import (
     Calculation,
     Criterion,
@@ -312,6 +312,8 @@ PRODUCTS: tuple[ProductDefinition, ...] = (
 
 
 def seed(session: Session) -> None:
-    """Puts the demo products in the catalogue; run again, it changes nothing."""
+    """Puts the demo products in the catalogue and the demo resources that gate testing; run
+    again, it changes nothing."""
     for definition in PRODUCTS:
         catalogue.ensure_product(session, definition, SYSTEM)
+    demo_resources.seed(session)

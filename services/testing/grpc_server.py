@@ -3,6 +3,10 @@
 Each RPC's unit of work (the use case and the conversion to protobuf, so that every ORM attribute
 is read inside the session) is a plain function run in a worker thread by the Database."""
 
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TypeVar
+
 import grpc
 from sqlalchemy.orm import Session
 
@@ -13,10 +17,14 @@ from kernel.proto_enums import enum_to_str, str_to_enum
 from kernel.timefmt import to_rfc3339
 from lims.common.v1 import common_pb2
 from lims.testing.v1 import testing_pb2, testing_pb2_grpc
-from services.testing import catalogue, service
+from services.testing import catalogue, resources_repository, resources_service, service
 from services.testing.catalogue import ProductView, spec_of
 from services.testing.domain import SpecTest
 from services.testing.models import PlannedTest, Result, TestPlan
+from services.testing.resources_models import AttachmentRow
+
+Req = TypeVar("Req")
+Resp = TypeVar("Resp")
 
 
 def who_of(actor: common_pb2.Actor) -> Who:
@@ -88,14 +96,33 @@ def result_message(result: Result) -> testing_pb2.Result:
         reviewed_by=_actor(
             result.reviewed_by_username, result.reviewed_by_full_name, result.reviewed_by_role
         ),
+        instrument_code=result.instrument_code,
+        reference_standard_lots=result.reference_standard_lots,
+        reagent_lots=result.reagent_lots,
         invalidated_reason=result.invalidated_reason,
         invalidated_by=result.invalidated_by,
         invalidated_at=to_rfc3339(result.invalidated_at),
     )
 
 
-def lab_test_message(test: PlannedTest) -> testing_pb2.Test:
-    """A test with every result, oldest first."""
+def attachment_info(row: AttachmentRow) -> testing_pb2.AttachmentInfo:
+    """An attached file's description on the wire (never its content)."""
+    return testing_pb2.AttachmentInfo(
+        id=row.id,
+        attempt=row.attempt,
+        filename=row.filename,
+        content_type=row.content_type,
+        size=row.size,
+        sha256=row.sha256,
+        uploaded_by=_actor(row.uploaded_by_username, row.uploaded_by_full_name, ""),
+        uploaded_at=to_rfc3339(row.uploaded_at),
+    )
+
+
+def lab_test_message(
+    test: PlannedTest, attachments: Sequence[AttachmentRow] = ()
+) -> testing_pb2.Test:
+    """A test with every result, oldest first (and its attachments, when given)."""
     return testing_pb2.Test(
         test_id=test.test_id,
         lab_number=test.lab_number,
@@ -109,11 +136,20 @@ def lab_test_message(test: PlannedTest) -> testing_pb2.Test:
         assigned_at=to_rfc3339(test.assigned_at),
         results=[result_message(r) for r in test.results],
         product_code=test.product_code,
+        instrument_code=test.instrument_code,
+        reference_standard_lots=test.reference_standard_lots,
+        reagent_lots=test.reagent_lots,
+        attachments=[attachment_info(a) for a in attachments if a.test_id == test.test_id],
     )
 
 
-def plan_message(plan: TestPlan) -> testing_pb2.TestPlan:
-    """A sample's test plan on the wire."""
+def with_attachments(session: Session, test: PlannedTest) -> testing_pb2.Test:
+    """A test on the wire with its attachments."""
+    return lab_test_message(test, resources_repository.attachments(session, [test.test_id]))
+
+
+def plan_message(plan: TestPlan, attachments: Sequence[AttachmentRow] = ()) -> testing_pb2.TestPlan:
+    """A sample's test plan on the wire (with its tests' attachments, when given)."""
     return testing_pb2.TestPlan(
         lab_number=plan.lab_number,
         product_code=plan.product_code,
@@ -121,7 +157,7 @@ def plan_message(plan: TestPlan) -> testing_pb2.TestPlan:
         specification_version=plan.specification_version,
         specification_source=plan.specification_source,
         specification_reference=plan.specification_reference,
-        tests=[lab_test_message(t) for t in plan.tests],
+        tests=[lab_test_message(t, attachments) for t in plan.tests],
     )
 
 
@@ -164,11 +200,13 @@ def _create_test_plan(
 def _get_test_plan(
     session: Session, request: testing_pb2.GetTestPlanRequest
 ) -> testing_pb2.TestPlan:
-    return plan_message(service.get_test_plan(session, request.lab_number))
+    plan = service.get_test_plan(session, request.lab_number)
+    ids = [t.test_id for t in plan.tests]
+    return plan_message(plan, resources_repository.attachments(session, ids))
 
 
 def _get_test(session: Session, request: testing_pb2.GetTestRequest) -> testing_pb2.Test:
-    return lab_test_message(service.get_test(session, request.test_id))
+    return with_attachments(session, service.get_test(session, request.test_id))
 
 
 def _list_tests(
@@ -185,12 +223,24 @@ def _list_tests(
     return testing_pb2.ListTestsResponse(tests=[lab_test_message(t) for t in tests], total=total)
 
 
-def _assign_test(session: Session, request: testing_pb2.AssignTestRequest) -> testing_pb2.Test:
-    test = service.assign_test(session, request.test_id, request.analyst, who_of(request.actor))
-    return lab_test_message(test)
+def _assign_test(
+    session: Session, request: testing_pb2.AssignTestRequest, today: date
+) -> testing_pb2.Test:
+    wanted = resources_service.wanted_resources(
+        request.instrument_code, request.reference_standard_lots, request.reagent_lots
+    )
+    test = service.assign_test(
+        session, request.test_id, request.analyst, who_of(request.actor), today=today, wanted=wanted
+    )
+    return with_attachments(session, test)
 
 
-def _submit_result(session: Session, request: testing_pb2.SubmitResultRequest) -> testing_pb2.Test:
+def _submit_result(
+    session: Session, request: testing_pb2.SubmitResultRequest, today: date
+) -> testing_pb2.Test:
+    used = resources_service.wanted_resources(
+        request.instrument_code, request.reference_standard_lots, request.reagent_lots
+    )
     test = service.submit_result(
         session,
         request.test_id,
@@ -198,8 +248,10 @@ def _submit_result(session: Session, request: testing_pb2.SubmitResultRequest) -
         request.remarks,
         who_of(request.actor),
         request.submission_key,
+        today=today,
+        used=used,
     )
-    return lab_test_message(test)
+    return with_attachments(session, test)
 
 
 def _preview_result(
@@ -229,7 +281,7 @@ def _record_review_outcome(
         who_of(request.actor),
         request.review_key,
     )
-    return lab_test_message(test)
+    return with_attachments(session, test)
 
 
 class TestingServicer(testing_pb2_grpc.TestingServiceServicer):
@@ -237,8 +289,19 @@ class TestingServicer(testing_pb2_grpc.TestingServiceServicer):
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, timezone: str = "UTC") -> None:
         self._db = db
+        self._timezone = timezone
+
+    def _dated(self, unit: Callable[[Session, Req, date], Resp]) -> Callable[[Session, Req], Resp]:
+        # "Today" is read once per call, in the lab's zone, before the unit of work runs: a
+        # retried transaction judges expiry against the same day.
+        today = resources_service.lab_today(self._timezone)
+
+        def dated(session: Session, request: Req) -> Resp:
+            return unit(session, request, today)
+
+        return dated
 
     async def GetProduct(
         self, request: testing_pb2.GetProductRequest, context: grpc.aio.ServicerContext
@@ -273,12 +336,12 @@ class TestingServicer(testing_pb2_grpc.TestingServiceServicer):
     async def AssignTest(
         self, request: testing_pb2.AssignTestRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.Test:
-        return await self._db.idempotent_write(_assign_test, request)
+        return await self._db.idempotent_write(self._dated(_assign_test), request)
 
     async def SubmitResult(
         self, request: testing_pb2.SubmitResultRequest, context: grpc.aio.ServicerContext
     ) -> testing_pb2.Test:
-        return await self._db.idempotent_write(_submit_result, request)
+        return await self._db.idempotent_write(self._dated(_submit_result), request)
 
     async def PreviewResult(
         self, request: testing_pb2.PreviewResultRequest, context: grpc.aio.ServicerContext

@@ -1,6 +1,6 @@
 """The InvestigationService servicer: protobuf in, use case in one transaction, protobuf out."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import grpc
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from services.testing import investigation_service as use
 from services.testing.grpc_server import who_of
 from services.testing.investigation import CHECKLIST, Deadlines
 from services.testing.models import Investigation
+from services.testing.resources_service import lab_today
 
 
 def _at(text: str) -> datetime:
@@ -89,7 +90,9 @@ def _escalate(session: Session, request: pb.RecordEscalationRequest) -> pb.Inves
     return investigation_message(record)
 
 
-def _phase_one(session: Session, request: pb.RecordPhaseOneRequest) -> pb.Investigation:
+def _phase_one(
+    session: Session, request: pb.RecordPhaseOneRequest, today: date
+) -> pb.Investigation:
     record = use.record_phase_one(
         session,
         request.investigation_id,
@@ -100,12 +103,13 @@ def _phase_one(session: Session, request: pb.RecordPhaseOneRequest) -> pb.Invest
         request.meaning,
         _deadlines(request.deadlines),
         _at(request.at),
+        today,
         who_of(request.actor),
     )
     return investigation_message(record)
 
 
-def _conclude(session: Session, request: pb.ConcludeRequest) -> pb.Investigation:
+def _conclude(session: Session, request: pb.ConcludeRequest, today: date) -> pb.Investigation:
     record = use.conclude(
         session,
         request.investigation_id,
@@ -114,6 +118,7 @@ def _conclude(session: Session, request: pb.ConcludeRequest) -> pb.Investigation
         request.retest_analyst,
         request.meaning,
         _at(request.at),
+        today,
         who_of(request.actor),
     )
     return investigation_message(record)
@@ -133,8 +138,9 @@ def _list(session: Session, request: pb.ListInvestigationsRequest) -> pb.ListInv
 class InvestigationServicer(investigation_pb2_grpc.InvestigationServiceServicer):
     """Each call runs its unit of work in one transaction that this edge opens and commits."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, timezone: str) -> None:
         self._db = db
+        self._timezone = timezone
 
     async def OpenInvestigation(
         self, request: pb.OpenInvestigationRequest, context: grpc.aio.ServicerContext
@@ -149,12 +155,14 @@ class InvestigationServicer(investigation_pb2_grpc.InvestigationServiceServicer)
     async def RecordPhaseOne(
         self, request: pb.RecordPhaseOneRequest, context: grpc.aio.ServicerContext
     ) -> pb.Investigation:
-        return await self._db.idempotent_write(_phase_one, request)
+        today = lab_today(self._timezone)
+        return await self._db.idempotent_write(_phase_one, request, today)
 
     async def Conclude(
         self, request: pb.ConcludeRequest, context: grpc.aio.ServicerContext
     ) -> pb.Investigation:
-        return await self._db.idempotent_write(_conclude, request)
+        today = lab_today(self._timezone)
+        return await self._db.idempotent_write(_conclude, request, today)
 
     async def GetInvestigation(
         self, request: pb.GetInvestigationRequest, context: grpc.aio.ServicerContext

@@ -4,7 +4,7 @@ workflow that drives an investigation may call it again after a failure and gets
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,11 +14,13 @@ from kernel.errors import FailedPrecondition, InvalidArgument, NotFound
 from kernel.lifecycle import TestStatus
 from kernel.timefmt import to_rfc3339
 from services.testing import investigation as rules
-from services.testing import repository
+from services.testing import repository, resources_repository
 from services.testing.catalogue import write_audit
 from services.testing.domain import Conformity
 from services.testing.investigation import Deadlines, Outcome, Phase
 from services.testing.models import Investigation, PlannedTest, Result
+from services.testing.resources import qualification_refusal
+from services.testing.resources_service import qualification_of
 
 MEANINGS = frozenset({"authored", "reviewed", "approved"})
 
@@ -42,6 +44,18 @@ def _get_test(session: Session, test_id: str) -> PlannedTest:
     if test is None:
         raise NotFound(f"unknown test '{test_id}'")
     return test
+
+
+def _check_retest_analyst(
+    session: Session, record: Investigation, analyst: str, today: date
+) -> None:
+    """The retest's analyst must be qualified today for the test's technique, like any
+    assignee (the instrument and lots are checked again when the retest's result comes)."""
+    test = _get_test(session, record.test_id)
+    rows = resources_repository.qualifications(session, analyst)
+    why = qualification_refusal(analyst, test.technique, [qualification_of(r) for r in rows], today)
+    if why:
+        raise FailedPrecondition(why.replace("analyst: ", "retest_analyst: ", 1))
 
 
 def investigation_id(test_id: str, attempt: int) -> str:
@@ -279,6 +293,7 @@ def record_phase_one(
     meaning: str,
     deadlines: Deadlines,
     at: datetime,
+    today: date,
     who: audit.Who,
 ) -> Investigation:
     """The signed Phase I finding: a laboratory cause invalidates the result and assigns the
@@ -336,6 +351,7 @@ def conclude(
     retest_analyst: str,
     meaning: str,
     at: datetime,
+    today: date,
     who: audit.Who,
 ) -> Investigation:
     """The signed conclusion of Phase II: the OOS is confirmed (the result stands) or the result
@@ -346,6 +362,8 @@ def conclude(
     rules.require_phase(Phase(record.phase), Phase.PHASE_2, record.investigation_id)
     rules.check_concluder(who.username, record.analyst)
     decided = rules.conclusion(outcome, summary, retest_analyst, record.analyst)
+    if decided.outcome is Outcome.INVALIDATED:
+        _check_retest_analyst(session, record, decided.retest_analyst, today)
     record.phase = Phase.CONCLUDED.value
     record.outcome = decided.outcome.value
     record.conclusion = decided.summary

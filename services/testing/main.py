@@ -12,6 +12,8 @@ from kernel.settings import Settings, get_settings
 from lims.testing.v1 import (
     investigation_pb2,
     investigation_pb2_grpc,
+    resources_pb2,
+    resources_pb2_grpc,
     testing_pb2,
     testing_pb2_grpc,
 )
@@ -19,21 +21,29 @@ from services.testing import demo
 from services.testing.grpc_server import TestingServicer
 from services.testing.investigation_grpc import InvestigationServicer
 from services.testing.models import AuditEntry, AuditHead
+from services.testing.resources_grpc import ResourcesServicer
 
 SERVICE_NAMES: list[str] = [
     testing_pb2.DESCRIPTOR.services_by_name["TestingService"].full_name,
     investigation_pb2.DESCRIPTOR.services_by_name["InvestigationService"].full_name,
+    resources_pb2.DESCRIPTOR.services_by_name["Resources"].full_name,
     audit_service.SERVICE_NAME,
 ]
 
 
 def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], None]:
-    """Adds the TestingService servicer and its chain's AuditTrail, backed by `db`, to a server."""
+    """Adds the TestingService and Resources servicers and their chain's AuditTrail, backed by
+    `db`, to a server."""
 
     def add(server: grpc.aio.Server) -> None:
-        testing_pb2_grpc.add_TestingServiceServicer_to_server(TestingServicer(db), server)
+        testing_pb2_grpc.add_TestingServiceServicer_to_server(
+            TestingServicer(db, settings.timezone), server
+        )
+        resources_pb2_grpc.add_ResourcesServicer_to_server(
+            ResourcesServicer(db, settings.timezone), server
+        )
         investigation_pb2_grpc.add_InvestigationServiceServicer_to_server(
-            InvestigationServicer(db), server
+            InvestigationServicer(db, settings.timezone), server
         )
         audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 

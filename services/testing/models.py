@@ -115,6 +115,10 @@ class PlannedTest(SpecColumns, Base):
     assigned_by_full_name: Mapped[str] = mapped_column(String(200))
     assigned_by_role: Mapped[str] = mapped_column(String(50))
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the assignment named (services.testing.resources gates them); '' / [] for none.
+    instrument_code: Mapped[str] = mapped_column(String(40), server_default="")
+    reference_standard_lots: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reagent_lots: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     results: Mapped[list["Result"]] = relationship(order_by="Result.attempt", lazy="raise")
 
@@ -151,6 +155,10 @@ class Result(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # NULL until reviewed, so that the unique constraint allows many unreviewed results.
     review_key: Mapped[str | None] = mapped_column(String(200))
+    # The instrument and lots the result was obtained with (the assignment's unless changed).
+    instrument_code: Mapped[str] = mapped_column(String(40), server_default="")
+    reference_standard_lots: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reagent_lots: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Set once, when an OOS investigation finds an assignable cause; the values stay as they were.
     invalidated_reason: Mapped[str] = mapped_column(Text, default="")
     invalidated_by: Mapped[str] = mapped_column(String(100), default="")

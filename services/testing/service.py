@@ -4,6 +4,7 @@ flushes, never commits, and writes an audit entry for every change in that same 
 import re
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,8 @@ from kernel.timefmt import utcnow
 from services.testing import catalogue, domain, repository
 from services.testing.catalogue import spec_columns, spec_of, write_audit
 from services.testing.models import PlannedTest, Result, TestPlan
+from services.testing.resources import NO_RESOURCES, Resources
+from services.testing.resources_service import check_resources
 
 _LAB_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
 _MAX_KEY_LENGTH = 200
@@ -80,6 +83,9 @@ def create_test_plan(
                 assigned_by_full_name="",
                 assigned_by_role="",
                 assigned_at=None,
+                instrument_code="",
+                reference_standard_lots=[],
+                reagent_lots=[],
                 results=[],
                 **spec_columns(spec_of(row)),
             )
@@ -163,19 +169,46 @@ def list_tests(
 # ---- assignment, results, review ---------------------------------------------------------------
 
 
-def assign_test(session: Session, test_id: str, analyst: str, who: audit.Who) -> PlannedTest:
-    """Assigns a test to an analyst, or reassigns it before a result; the same analyst again is a no-op."""
+def _resources_of(row: PlannedTest | Result) -> Resources:
+    return Resources(
+        row.instrument_code, tuple(row.reference_standard_lots), tuple(row.reagent_lots)
+    )
+
+
+def _resources_audit(wanted: Resources) -> dict[str, object]:
+    return {
+        "instrument_code": wanted.instrument,
+        "reference_standard_lots": list(wanted.reference_standards),
+        "reagent_lots": list(wanted.reagents),
+    }
+
+
+def assign_test(
+    session: Session,
+    test_id: str,
+    analyst: str,
+    who: audit.Who,
+    *,
+    today: date,
+    wanted: Resources = NO_RESOURCES,
+) -> PlannedTest:
+    """Assigns a test to an analyst qualified for its technique, with the instrument and lots
+    gating allows today, or reassigns it before a result; the same assignment again is a no-op."""
     analyst = analyst.strip()
     if not analyst:
         raise InvalidArgument("analyst is required")
     _require_actor(who)
     test = _get_test(session, test_id, for_update=True)
     status = TestStatus(test.status)
-    if status is TestStatus.ASSIGNED and test.analyst == analyst:
+    if status is TestStatus.ASSIGNED and test.analyst == analyst and _resources_of(test) == wanted:
         return test
     domain.check_assignable(test.test_id, status)
-    old = {"status": test.status, "analyst": test.analyst}
+    check_resources(session, analyst=analyst, technique=test.technique, wanted=wanted, today=today)
+    old = {"status": test.status, "analyst": test.analyst, **_resources_audit(_resources_of(test))}
     test.status, test.analyst = TestStatus.ASSIGNED, analyst
+    test.instrument_code = wanted.instrument
+    test.reference_standard_lots = list(wanted.reference_standards)
+    test.reagent_lots = list(wanted.reagents)
     test.assigned_by_username = who.username
     test.assigned_by_full_name = who.full_name
     test.assigned_by_role = who.role
@@ -189,7 +222,7 @@ def assign_test(session: Session, test_id: str, analyst: str, who: audit.Who) ->
         "test",
         test.test_id,
         old=old,
-        new={"status": test.status, "analyst": analyst},
+        new={"status": test.status, "analyst": analyst, **_resources_audit(wanted)},
     )
     return test
 
@@ -211,9 +244,13 @@ def submit_result(
     remarks: str,
     who: audit.Who,
     submission_key: str,
+    *,
+    today: date,
+    used: Resources = NO_RESOURCES,
 ) -> PlannedTest:
     """Records the assigned analyst's raw values with the reportable value and verdict computed
-    from them; a repeat of the same submission key returns the test unchanged."""
+    from them, and the instrument and lots used (the assignment's unless `used` names others),
+    gated as at assignment; a repeat of the same submission key returns the test unchanged."""
     key = _require_key("submission_key", submission_key)
     _require_actor(who)
     test = _get_test(session, test_id, for_update=True)
@@ -224,6 +261,22 @@ def submit_result(
     if len(remarks) > _MAX_REMARKS_LENGTH:
         raise InvalidArgument(f"remarks: at most {_MAX_REMARKS_LENGTH} characters")
     evaluation = domain.evaluate(spec_of(test), values)
+    assigned = _resources_of(test)
+    # The analyst may name what they really used; what they leave empty is the assignment's.
+    used = Resources(
+        used.instrument or assigned.instrument,
+        used.reference_standards or assigned.reference_standards,
+        used.reagents or assigned.reagents,
+    )
+    # Gated again: a calibration or a lot may have lapsed since the assignment.
+    check_resources(
+        session,
+        analyst=test.analyst,
+        technique=test.technique,
+        wanted=used,
+        today=today,
+        check_analyst=False,
+    )
     result = Result(
         attempt=len(test.results) + 1,
         values=list(evaluation.values),
@@ -243,6 +296,9 @@ def submit_result(
         reviewed_by_role="",
         reviewed_at=None,
         review_key=None,
+        instrument_code=used.instrument,
+        reference_standard_lots=list(used.reference_standards),
+        reagent_lots=list(used.reagents),
     )
     test.results.append(result)
     old_status, test.status = test.status, TestStatus.SUBMITTED
@@ -263,6 +319,7 @@ def submit_result(
             "unit": test.unit,
             "conformity": result.conformity,
             "remarks": remarks,
+            **_resources_audit(used),
         },
     )
     return test

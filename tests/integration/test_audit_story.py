@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.api import PARACETAMOL_CONFORMING
 from tests.support.gateway import Stack, full_stack
+from tests.support.resources import assignment
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -23,12 +24,11 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
 
 async def release(stack: Stack, lab: str) -> None:
     """Receipt, assignment, results, review and approval, each by its own user."""
-    tests = {
-        test["code"]: f"/api/v1/tests/{test['test_id']}"
-        for test in (await stack.received(lab))["tests"]
-    }
-    for path in tests.values():
-        await stack.ok(stack.post("reviewer", f"{path}/assignment", {"analyst": "analyst"}))
+    received = (await stack.received(lab))["tests"]
+    tests = {test["code"]: f"/api/v1/tests/{test['test_id']}" for test in received}
+    for test in received:
+        path = tests[test["code"]]
+        await stack.ok(stack.post("reviewer", f"{path}/assignment", assignment("analyst", test)))
     for code, path in tests.items():
         values = {"values": PARACETAMOL_CONFORMING[code]}
         await stack.ok(stack.post("analyst", f"{path}/results", values))

@@ -13,6 +13,7 @@ from services.gateway.domain import DEMO_PASSWORD
 from services.testing.investigation import CHECKLIST
 from tests.support.api import PARACETAMOL_CONFORMING
 from tests.support.gateway import Stack, full_stack, problem
+from tests.support.resources import assignment
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -33,7 +34,7 @@ async def oos_in_review(stack: Stack) -> tuple[str, dict[str, Any], dict[str, An
     tests = {t["code"]: t for t in (await stack.received(lab))["tests"]}
     for test in tests.values():
         path = f"/api/v1/tests/{test['test_id']}"
-        await stack.ok(stack.post("reviewer", f"{path}/assignment", {"analyst": "analyst"}))
+        await stack.ok(stack.post("reviewer", f"{path}/assignment", assignment("analyst", test)))
     for code, test in tests.items():
         values = OOS_ASSAY if code == "ASSAY" else PARACETAMOL_CONFORMING[code]
         path = f"/api/v1/tests/{test['test_id']}/results"

@@ -17,6 +17,7 @@ from kernel.db import Database
 from services.gateway.models import AuditEntry
 from tests.support.api import PARACETAMOL_CONFORMING, paracetamol_sample
 from tests.support.gateway import Stack, full_stack, problem
+from tests.support.resources import assignment
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -39,7 +40,9 @@ async def test_a_sample_goes_from_request_to_certificate(stack: Stack) -> None:
     for test in tests.values():
         assigned = await stack.ok(
             stack.post(
-                "reviewer", f"/api/v1/tests/{test['test_id']}/assignment", {"analyst": "analyst"}
+                "reviewer",
+                f"/api/v1/tests/{test['test_id']}/assignment",
+                assignment("analyst", test),
             )
         )
         assert (assigned["status"], assigned["analyst"]) == ("assigned", "analyst")
@@ -128,7 +131,9 @@ async def test_refusals_of_the_workflow_keep_their_status_and_message(stack: Sta
         analyst = "reviewer" if code == "ASSAY" else "analyst"
         await stack.ok(
             stack.post(
-                "reviewer", f"/api/v1/tests/{test['test_id']}/assignment", {"analyst": analyst}
+                "reviewer",
+                f"/api/v1/tests/{test['test_id']}/assignment",
+                assignment(analyst, test),
             )
         )
     identification = tests["IDENTIFICATION"]["test_id"]
@@ -305,7 +310,9 @@ async def test_the_worklist_filters_and_pages(stack: Stack) -> None:
     tests = (await stack.received(lab))["tests"]
     first = tests[0]["test_id"]
     await stack.ok(
-        stack.post("reviewer", f"/api/v1/tests/{first}/assignment", {"analyst": "analyst2"})
+        stack.post(
+            "reviewer", f"/api/v1/tests/{first}/assignment", assignment("analyst2", tests[0])
+        )
     )
     mine = await stack.ok(
         stack.get("analyst2", "/api/v1/tests", params={"assignee": "me", "status": "assigned"})
@@ -340,7 +347,11 @@ async def test_a_preview_shows_what_the_submission_will_record_and_records_nothi
     tests = {t["code"]: t for t in (await stack.received(lab))["tests"]}
     assay = tests["ASSAY"]["test_id"]
     await stack.ok(
-        stack.post("reviewer", f"/api/v1/tests/{assay}/assignment", {"analyst": "analyst"})
+        stack.post(
+            "reviewer",
+            f"/api/v1/tests/{assay}/assignment",
+            assignment("analyst", tests["ASSAY"]),
+        )
     )
     path = f"/api/v1/tests/{assay}/preview"
     # JSON numbers are accepted as on submission; any staff may preview, not a requester.

@@ -21,6 +21,7 @@ from lims.testing.v1 import testing_pb2, testing_pb2_grpc
 from services.testing import main
 from services.testing.models import AuditEntry
 from tests.support.grpc import serving
+from tests.support.resources import demo_instrument
 
 SETTINGS = Settings(demo=True)
 RECEPTION = common_pb2.Actor(username="reception", full_name="Rania Reception", role="reception")
@@ -53,9 +54,15 @@ class Lab:
         return plan
 
     async def assign(self, test_id: str, analyst: str = "analyst") -> testing_pb2.Test:
-        """Assigns a test (the reviewer acts)."""
+        """Assigns a test (the reviewer acts) with the demo instrument of its technique."""
+        planned = await self.stub.GetTest(testing_pb2.GetTestRequest(test_id=test_id))
         test: testing_pb2.Test = await self.stub.AssignTest(
-            testing_pb2.AssignTestRequest(test_id=test_id, analyst=analyst, actor=REVIEWER)
+            testing_pb2.AssignTestRequest(
+                test_id=test_id,
+                analyst=analyst,
+                actor=REVIEWER,
+                instrument_code=demo_instrument(planned.spec.technique),
+            )
         )
         return test
 
@@ -466,7 +473,13 @@ async def test_audit_chain_records_a_tests_history_and_verifies(database_url: st
     )
     assert first_submission["conformity"] == "does_not_conform"
     assert entries[4].reason == "recalculate"
-    assert json.loads(entries[2].old_value) == {"status": "assigned", "analyst": "analyst2"}
+    assert json.loads(entries[2].old_value) == {
+        "status": "assigned",
+        "analyst": "analyst2",
+        "instrument_code": "HPLC-01",
+        "reference_standard_lots": [],
+        "reagent_lots": [],
+    }
 
 
 async def test_preview_answers_what_a_later_submit_records_and_changes_nothing(

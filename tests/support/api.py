@@ -5,6 +5,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.resources import assignment
+
 DEMO_PASSWORD = "lims-demo"
 
 
@@ -66,7 +68,9 @@ class Api:
         return self.post(f"/api/v1/samples/{lab_number}/receipt", body)
 
     def assign(self, test_id: str, analyst: str) -> httpx.Response:
-        return self.post(f"/api/v1/tests/{test_id}/assignment", {"analyst": analyst})
+        """Assigns with the demo instrument of the test's technique (gating needs one)."""
+        test = self.ok(self.get(f"/api/v1/tests/{test_id}"))
+        return self.post(f"/api/v1/tests/{test_id}/assignment", assignment(analyst, test))
 
     def submit(self, test_id: str, values: list[str], remarks: str = "") -> httpx.Response:
         return self.post(f"/api/v1/tests/{test_id}/results", {"values": values, "remarks": remarks})

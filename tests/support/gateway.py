@@ -21,6 +21,7 @@ from services.gateway.app import create_app
 from services.gateway.domain import DEMO_PASSWORD, DEMO_USERS
 from tests.support.api import PARACETAMOL_CONFORMING, paracetamol_sample
 from tests.support.databases import sqlite_url
+from tests.support.resources import assignment
 from tests.support.services import running_services
 from workflows.contracts import SEARCH_ATTRIBUTES
 from workflows.worker import build_worker
@@ -138,7 +139,7 @@ class Stack:
         tests = (await self.received(lab))["tests"]
         for test in tests:
             path = f"/api/v1/tests/{test['test_id']}"
-            await self.ok(self.post("reviewer", f"{path}/assignment", {"analyst": "analyst"}))
+            await self.ok(self.post("reviewer", f"{path}/assignment", assignment("analyst", test)))
         for test in tests:
             values = {"values": PARACETAMOL_CONFORMING[test["code"]]}
             await self.ok(self.post("analyst", f"/api/v1/tests/{test['test_id']}/results", values))

@@ -17,6 +17,7 @@ from kernel.proto_enums import str_to_enum
 from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2, intake_pb2_grpc
 from lims.testing.v1 import testing_pb2, testing_pb2_grpc
+from tests.support.resources import instrument_for_code
 from workflows.contracts import (
     LAB_NUMBER,
     REQUEST_TYPE,
@@ -28,6 +29,7 @@ from workflows.contracts import (
     ReceiptInput,
     ResultInput,
     ReviewInput,
+    TestState,
     sample_workflow_id,
 )
 from workflows.sample_lifecycle import SampleLifecycle
@@ -158,13 +160,18 @@ async def values_for(stack: Stack, test_id: str) -> list[str]:
     return conforming_values(test.spec)
 
 
+def assignment(test: TestState, analyst: ActorRef = ANALYST) -> AssignmentInput:
+    """The reviewer's assignment of a test to an analyst, with the demo instrument its
+    technique needs (assignment is gated by the testing resources)."""
+    instrument = instrument_for_code(test.code, PRODUCT)
+    return AssignmentInput(REVIEWER, test.test_id, analyst.username, instrument=instrument)
+
+
 async def assign_all(handle: Lifecycle, analyst: ActorRef = ANALYST) -> LifecycleStatus:
     """Assigns every test to one analyst (the reviewer assigns)."""
     status = await handle.query(SampleLifecycle.status)
     for test in status.tests:
-        status = await handle.execute_update(
-            SampleLifecycle.assign, AssignmentInput(REVIEWER, test.test_id, analyst.username)
-        )
+        status = await handle.execute_update(SampleLifecycle.assign, assignment(test, analyst))
     return status
 
 

@@ -15,6 +15,7 @@ from tests.workflow.helpers import (
     Stack,
     accept_all,
     assign_all,
+    assignment,
     receive,
     start_lifecycle,
     submit,
@@ -22,7 +23,6 @@ from tests.workflow.helpers import (
 )
 from workflows.contracts import (
     ApprovalInput,
-    AssignmentInput,
     HoldInput,
     ReceiptInput,
     ReviewInput,
@@ -49,15 +49,11 @@ async def test_a_sample_goes_from_registration_to_release_through_updates(stack:
     assert await sample_status(stack, lab) == "received"
 
     first, *others = received.tests
-    testing = await handle.execute_update(
-        SampleLifecycle.assign, AssignmentInput(REVIEWER, first.test_id, ANALYST.username)
-    )
+    testing = await handle.execute_update(SampleLifecycle.assign, assignment(first, ANALYST))
     assert testing.status == "in_testing"
     assert await sample_status(stack, lab) == "in_testing"
     for test in others:
-        await handle.execute_update(
-            SampleLifecycle.assign, AssignmentInput(REVIEWER, test.test_id, ANALYST2.username)
-        )
+        await handle.execute_update(SampleLifecycle.assign, assignment(test, ANALYST2))
 
     status = await submit(stack, handle, first.test_id, ANALYST)
     assert status.status == "in_testing"

@@ -80,10 +80,18 @@ _ACTION_ERRORS = responses(401, 403, 404, 409, 422, 502, 503)
 
 @router.post("/tests/{test_id}/assignment", responses=_ACTION_ERRORS)
 async def assign(test_id: str, body: AssignmentIn, clients: Clients, acting: AsReviewer) -> TestOut:
-    """Assigns a test (or reassigns it before a result) to an active analyst."""
+    """Assigns a test (or reassigns it before a result) to an active analyst qualified for its
+    technique, with an instrument and lots that gating allows today; 409 says why not."""
     lab_number = reads.test_lab_number(test_id)
     await require_analyst(clients, "analyst", body.analyst)
-    data = AssignmentInput(actor=acting.actor, test_id=test_id, analyst=body.analyst)
+    data = AssignmentInput(
+        actor=acting.actor,
+        test_id=test_id,
+        analyst=body.analyst,
+        instrument=body.instrument,
+        reference_standard_lots=list(body.reference_standard_lots),
+        reagent_lots=list(body.reagent_lots),
+    )
     status = await lifecycle.update(clients, lab_number, acting.actor, SampleLifecycle.assign, data)
     return await reads.test_after(clients, test_id, status)
 
@@ -95,7 +103,13 @@ async def submit_result(
     """The assigned analyst's raw values; the answer has the reportable value and conformity."""
     lab_number = reads.test_lab_number(test_id)
     data = ResultInput(
-        actor=acting.actor, test_id=test_id, values=list(body.values), remarks=body.remarks
+        actor=acting.actor,
+        test_id=test_id,
+        values=list(body.values),
+        remarks=body.remarks,
+        instrument=body.instrument,
+        reference_standard_lots=list(body.reference_standard_lots),
+        reagent_lots=list(body.reagent_lots),
     )
     status = await lifecycle.update(
         clients, lab_number, acting.actor, SampleLifecycle.submit_result, data

@@ -20,6 +20,7 @@ from services.gateway.web import (
     labels,
     pages,
     render,
+    resources,
     turnaround,
     users,
 )
@@ -40,6 +41,7 @@ def install(app: FastAPI) -> None:
     app.include_router(campaigns.router)
     app.include_router(investigations.router)
     app.include_router(turnaround.router)
+    app.include_router(resources.router)
 
     @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
     async def htmx() -> Response:

@@ -202,7 +202,14 @@ async def receive(
 async def assign(test_id: str, request: Request, clients: Clients, identity: WebUser) -> Response:
     """Assigns a test to an analyst."""
     form = await _form(request)
+    lists = await request.form()
     lab_number = _lab_of(test_id)
+    body = {
+        "analyst": form.get("analyst", ""),
+        "instrument": form.get("instrument", ""),
+        "reference_standard_lots": [v for v in lists.getlist("reference_standard_lots") if v],
+        "reagent_lots": [v for v in lists.getlist("reagent_lots") if v],
+    }
 
     async def run(parsed: AssignmentIn) -> object:
         return await tests.assign(test_id, parsed, clients, act_as(identity, (Role.REVIEWER,)))
@@ -215,7 +222,7 @@ async def assign(test_id: str, request: Request, clients: Clients, identity: Web
         run,
         done="assigned",
         model=AssignmentIn,
-        body={"analyst": form.get("analyst", "")},
+        body=body,
         form_id=f"test-{test_id}",
     )
 

@@ -225,7 +225,7 @@ REFUSAL_MESSAGES = (
 
 # Refusals the services word with values in them: the pattern of the English text, and the
 # message (with the same names as placeholders) the catalogues translate.
-REFUSAL_PATTERNS = (
+REFUSAL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"^every question must be answered, (?P<count>\d+) unanswered \(.*\)$"),
         N_("every question must be answered: %(count)s unanswered"),
@@ -266,6 +266,53 @@ REFUSAL_PATTERNS = (
     (
         re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2}) is already listed \((?P<name>.*)\)$"),
         N_("%(date)s is already listed (%(name)s)"),
+    ),
+)
+# The refusals of gating (services.testing.resources), field by field.
+REFUSAL_PATTERNS += (
+    (
+        re.compile(r"^(?P<analyst>\S+) has no qualification for (?P<technique>.+)$"),
+        N_("%(analyst)s has no qualification for %(technique)s"),
+    ),
+    (
+        re.compile(
+            r"^(?P<analyst>\S+)'s qualification for (?P<technique>.+) expired on (?P<day>\S+) "
+            r"\(training record (?P<record>.+)\)$"
+        ),
+        N_(
+            "the qualification of %(analyst)s for %(technique)s expired on %(day)s "
+            "(training record %(record)s)"
+        ),
+    ),
+    (
+        re.compile(r"^an instrument is required for (?P<technique>.+)$"),
+        N_("an instrument is required for %(technique)s"),
+    ),
+    (
+        re.compile(r"^unknown instrument '(?P<code>.*)'$"),
+        N_("unknown instrument '%(code)s'"),
+    ),
+    (
+        re.compile(r"^(?P<code>\S+) is out of service \((?P<why>.*)\)$"),
+        N_("%(code)s is out of service (%(why)s)"),
+    ),
+    (
+        re.compile(
+            r"^(?P<code>\S+) is not used for (?P<technique>.+) \(it serves (?P<serves>.+)\)$"
+        ),
+        N_("%(code)s is not used for %(technique)s (it serves %(serves)s)"),
+    ),
+    (
+        re.compile(r"^(?P<code>\S+)'s calibration was due on (?P<day>\S+)$"),
+        N_("the calibration of %(code)s was due on %(day)s"),
+    ),
+    (
+        re.compile(r"^reference standard (?P<name>.+) lot (?P<lot>\S+) expired on (?P<day>\S+)$"),
+        N_("reference standard %(name)s lot %(lot)s expired on %(day)s"),
+    ),
+    (
+        re.compile(r"^reagent (?P<name>.+) lot (?P<lot>\S+) expired on (?P<day>\S+)$"),
+        N_("reagent %(name)s lot %(lot)s expired on %(day)s"),
     ),
 )
 _FIELD_PART = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.DOTALL)

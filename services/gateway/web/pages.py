@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.gateway import reads
 from services.gateway.api import custody as custody_api
 from services.gateway.api import investigations, products, samples, tests, users
+from services.gateway.api import resources as resources_api
 from services.gateway.auth import Identity
 from services.gateway.clients import Connections
 from services.gateway.deps import REQUEST_LOGGERS, Clients, act_as
@@ -119,6 +120,9 @@ async def home(request: Request, clients: Clients, identity: WebUser) -> HTMLRes
         sections["investigations"] = await investigations.list_investigations(
             clients, staff, open_only=True
         )
+    expiring = None
+    if Role.QUALITY in roles and staff:
+        expiring = await resources_api.list_expiring(clients, staff, within_days=30)
     if Role.QUALITY in roles:
         active = await _samples(clients, identity, status=ACTIVE, page_size=200)
         sections["overdue"] = await _samples(clients, identity, overdue=True)
@@ -128,7 +132,7 @@ async def home(request: Request, clients: Clients, identity: WebUser) -> HTMLRes
     if Role.ADMIN in roles and not sections:
         sections["recent"] = await _samples(clients, identity)
     may_log = any(role in roles for role in REQUEST_LOGGERS)
-    context = {"sections": sections, "may_log_requests": may_log}
+    context = {"sections": sections, "may_log_requests": may_log, "expiring": expiring}
     return page(request, clients, "home.html", context, identity=identity)
 
 
@@ -197,10 +201,18 @@ async def sample_context(
     """What the sample page shows: the sample, and who its tests may be assigned to."""
     detail = await reads.sample_detail(clients, identity, lab_number)
     analysts: list[Any] = []
+    choices: dict[str, Any] = {}
     if Role.REVIEWER in identity.roles:
-        analysts = await users.list_users(clients, act_as(identity, STAFF), role=Role.ANALYST)
+        staff = act_as(identity, STAFF)
+        analysts = await users.list_users(clients, staff, role=Role.ANALYST)
+        # The assignment form offers only what gating accepts today.
+        for test in detail.tests:
+            if test.status in ("pending", "assigned"):
+                choices[test.test_id] = await resources_api.assignment_choices(
+                    test.test_id, clients, staff
+                )
     custody = await custody_api.sample_page_custody(clients, identity, lab_number)
-    return {"sample": detail, "analysts": analysts, **custody}
+    return {"sample": detail, "analysts": analysts, "choices": choices, **custody}
 
 
 @router.get("/samples/{lab_number}")

@@ -305,6 +305,9 @@ class Result(_message.Message):
     REVIEW_OUTCOME_FIELD_NUMBER: _builtins.int
     REVIEW_REASON_FIELD_NUMBER: _builtins.int
     REVIEWED_BY_FIELD_NUMBER: _builtins.int
+    INSTRUMENT_CODE_FIELD_NUMBER: _builtins.int
+    REFERENCE_STANDARD_LOTS_FIELD_NUMBER: _builtins.int
+    REAGENT_LOTS_FIELD_NUMBER: _builtins.int
     INVALIDATED_REASON_FIELD_NUMBER: _builtins.int
     INVALIDATED_BY_FIELD_NUMBER: _builtins.int
     INVALIDATED_AT_FIELD_NUMBER: _builtins.int
@@ -324,6 +327,8 @@ class Result(_message.Message):
     """Outcome of review: "", "accepted" or "sent_back"."""
     review_reason: _builtins.str
     """Reviewer's reason (required when sent back)."""
+    instrument_code: _builtins.str
+    """Code of the instrument the result was obtained on; empty when none."""
     invalidated_reason: _builtins.str
     """Why an OOS investigation invalidated this result ("" while valid); the values stay."""
     invalidated_by: _builtins.str
@@ -342,6 +347,14 @@ class Result(_message.Message):
     def reviewed_by(self) -> _common_pb2.Actor:
         """Reviewer."""
 
+    @_builtins.property
+    def reference_standard_lots(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Reference standard lots used."""
+
+    @_builtins.property
+    def reagent_lots(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Reagent lots used."""
+
     def __init__(
         self,
         *,
@@ -356,13 +369,16 @@ class Result(_message.Message):
         review_outcome: _builtins.str = ...,
         review_reason: _builtins.str = ...,
         reviewed_by: _common_pb2.Actor | None = ...,
+        instrument_code: _builtins.str = ...,
+        reference_standard_lots: _abc.Iterable[_builtins.str] | None = ...,
+        reagent_lots: _abc.Iterable[_builtins.str] | None = ...,
         invalidated_reason: _builtins.str = ...,
         invalidated_by: _builtins.str = ...,
         invalidated_at: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["reviewed_by", b"reviewed_by", "submitted_by", b"submitted_by"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "conformity", b"conformity", "invalidated_at", b"invalidated_at", "invalidated_by", b"invalidated_by", "invalidated_reason", b"invalidated_reason", "remarks", b"remarks", "reportable_value", b"reportable_value", "review_outcome", b"review_outcome", "review_reason", b"review_reason", "reviewed_by", b"reviewed_by", "submitted_at", b"submitted_at", "submitted_by", b"submitted_by", "unrounded_value", b"unrounded_value", "values", b"values"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "conformity", b"conformity", "instrument_code", b"instrument_code", "invalidated_at", b"invalidated_at", "invalidated_by", b"invalidated_by", "invalidated_reason", b"invalidated_reason", "reagent_lots", b"reagent_lots", "reference_standard_lots", b"reference_standard_lots", "remarks", b"remarks", "reportable_value", b"reportable_value", "review_outcome", b"review_outcome", "review_reason", b"review_reason", "reviewed_by", b"reviewed_by", "submitted_at", b"submitted_at", "submitted_by", b"submitted_by", "unrounded_value", b"unrounded_value", "values", b"values"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -384,6 +400,10 @@ class Test(_message.Message):
     ASSIGNED_AT_FIELD_NUMBER: _builtins.int
     RESULTS_FIELD_NUMBER: _builtins.int
     PRODUCT_CODE_FIELD_NUMBER: _builtins.int
+    INSTRUMENT_CODE_FIELD_NUMBER: _builtins.int
+    REFERENCE_STANDARD_LOTS_FIELD_NUMBER: _builtins.int
+    REAGENT_LOTS_FIELD_NUMBER: _builtins.int
+    ATTACHMENTS_FIELD_NUMBER: _builtins.int
     test_id: _builtins.str
     """Id, "<lab number>-<2-digit sequence>", e.g. "LNCM-2026-00001-03"."""
     lab_number: _builtins.str
@@ -398,6 +418,8 @@ class Test(_message.Message):
     """When, RFC 3339 (UTC)."""
     product_code: _builtins.str
     """Product code of the sample, for worklists."""
+    instrument_code: _builtins.str
+    """Instrument named at assignment; empty when none."""
     @_builtins.property
     def spec(self) -> Global___SpecificationTest:
         """Copy of the specification test at planning time (later versions do not change it)."""
@@ -409,6 +431,18 @@ class Test(_message.Message):
     @_builtins.property
     def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___Result]:
         """Every submission, oldest first; the last is current."""
+
+    @_builtins.property
+    def reference_standard_lots(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Reference standard lots named at assignment."""
+
+    @_builtins.property
+    def reagent_lots(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Reagent lots named at assignment."""
+
+    @_builtins.property
+    def attachments(self) -> _containers.RepeatedCompositeFieldContainer[Global___AttachmentInfo]:
+        """Files attached to the test's results (metadata only; content by Resources.GetAttachment)."""
 
     def __init__(
         self,
@@ -423,14 +457,70 @@ class Test(_message.Message):
         assigned_at: _builtins.str = ...,
         results: _abc.Iterable[Global___Result] | None = ...,
         product_code: _builtins.str = ...,
+        instrument_code: _builtins.str = ...,
+        reference_standard_lots: _abc.Iterable[_builtins.str] | None = ...,
+        reagent_lots: _abc.Iterable[_builtins.str] | None = ...,
+        attachments: _abc.Iterable[Global___AttachmentInfo] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["assigned_by", b"assigned_by", "spec", b"spec"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["analyst", b"analyst", "assigned_at", b"assigned_at", "assigned_by", b"assigned_by", "lab_number", b"lab_number", "product_code", b"product_code", "results", b"results", "sequence", b"sequence", "spec", b"spec", "status", b"status", "test_id", b"test_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analyst", b"analyst", "assigned_at", b"assigned_at", "assigned_by", b"assigned_by", "attachments", b"attachments", "instrument_code", b"instrument_code", "lab_number", b"lab_number", "product_code", b"product_code", "reagent_lots", b"reagent_lots", "reference_standard_lots", b"reference_standard_lots", "results", b"results", "sequence", b"sequence", "spec", b"spec", "status", b"status", "test_id", b"test_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Test: _TypeAlias = Test  # noqa: Y015
+
+@_typing.final
+class AttachmentInfo(_message.Message):
+    """A file attached to a test's result, without its content."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    ATTEMPT_FIELD_NUMBER: _builtins.int
+    FILENAME_FIELD_NUMBER: _builtins.int
+    CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    SIZE_FIELD_NUMBER: _builtins.int
+    SHA256_FIELD_NUMBER: _builtins.int
+    UPLOADED_BY_FIELD_NUMBER: _builtins.int
+    UPLOADED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.int
+    """Id."""
+    attempt: _builtins.int
+    """Result attempt it belongs to (0: attached before any result)."""
+    filename: _builtins.str
+    """File name."""
+    content_type: _builtins.str
+    """Media type."""
+    size: _builtins.int
+    """Size in bytes."""
+    sha256: _builtins.str
+    """SHA-256 of the content, hex."""
+    uploaded_at: _builtins.str
+    """When, RFC 3339 (UTC)."""
+    @_builtins.property
+    def uploaded_by(self) -> _common_pb2.Actor:
+        """Who attached it."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.int = ...,
+        attempt: _builtins.int = ...,
+        filename: _builtins.str = ...,
+        content_type: _builtins.str = ...,
+        size: _builtins.int = ...,
+        sha256: _builtins.str = ...,
+        uploaded_by: _common_pb2.Actor | None = ...,
+        uploaded_at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["uploaded_by", b"uploaded_by"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "content_type", b"content_type", "filename", b"filename", "id", b"id", "sha256", b"sha256", "size", b"size", "uploaded_at", b"uploaded_at", "uploaded_by", b"uploaded_by"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AttachmentInfo: _TypeAlias = AttachmentInfo  # noqa: Y015
 
 @_typing.final
 class TestPlan(_message.Message):
@@ -696,13 +786,28 @@ class AssignTestRequest(_message.Message):
     TEST_ID_FIELD_NUMBER: _builtins.int
     ANALYST_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    INSTRUMENT_CODE_FIELD_NUMBER: _builtins.int
+    REFERENCE_STANDARD_LOTS_FIELD_NUMBER: _builtins.int
+    REAGENT_LOTS_FIELD_NUMBER: _builtins.int
     test_id: _builtins.str
     """Test id."""
     analyst: _builtins.str
     """Analyst's login name."""
+    instrument_code: _builtins.str
+    """Instrument code; required for a technique that needs an instrument (all but visual, TLC,
+    organoleptic and wet chemistry).
+    """
     @_builtins.property
     def actor(self) -> _common_pb2.Actor:
         """Who assigns."""
+
+    @_builtins.property
+    def reference_standard_lots(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Reference standard lots to use (optional; each must be known and not expired)."""
+
+    @_builtins.property
+    def reagent_lots(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Reagent lots to use (optional; each must be known and not expired)."""
 
     def __init__(
         self,
@@ -710,10 +815,13 @@ class AssignTestRequest(_message.Message):
         test_id: _builtins.str = ...,
         analyst: _builtins.str = ...,
         actor: _common_pb2.Actor | None = ...,
+        instrument_code: _builtins.str = ...,
+        reference_standard_lots: _abc.Iterable[_builtins.str] | None = ...,
+        reagent_lots: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "analyst", b"analyst", "test_id", b"test_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "analyst", b"analyst", "instrument_code", b"instrument_code", "reagent_lots", b"reagent_lots", "reference_standard_lots", b"reference_standard_lots", "test_id", b"test_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -730,12 +838,19 @@ class SubmitResultRequest(_message.Message):
     REMARKS_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     SUBMISSION_KEY_FIELD_NUMBER: _builtins.int
+    INSTRUMENT_CODE_FIELD_NUMBER: _builtins.int
+    REFERENCE_STANDARD_LOTS_FIELD_NUMBER: _builtins.int
+    REAGENT_LOTS_FIELD_NUMBER: _builtins.int
     test_id: _builtins.str
     """Test id."""
     remarks: _builtins.str
     """Remarks."""
     submission_key: _builtins.str
     """Idempotency key supplied by the workflow."""
+    instrument_code: _builtins.str
+    """Instrument used, when it differs from the assignment's (gated the same way); empty: the
+    assignment's.
+    """
     @_builtins.property
     def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Raw replicate values, as many as the specification asks."""
@@ -743,6 +858,14 @@ class SubmitResultRequest(_message.Message):
     @_builtins.property
     def actor(self) -> _common_pb2.Actor:
         """Who enters the result (must be the assigned analyst)."""
+
+    @_builtins.property
+    def reference_standard_lots(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Reference standard lots used, when they differ from the assignment's; empty: the assignment's."""
+
+    @_builtins.property
+    def reagent_lots(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Reagent lots used, when they differ from the assignment's; empty: the assignment's."""
 
     def __init__(
         self,
@@ -752,10 +875,13 @@ class SubmitResultRequest(_message.Message):
         remarks: _builtins.str = ...,
         actor: _common_pb2.Actor | None = ...,
         submission_key: _builtins.str = ...,
+        instrument_code: _builtins.str = ...,
+        reference_standard_lots: _abc.Iterable[_builtins.str] | None = ...,
+        reagent_lots: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "remarks", b"remarks", "submission_key", b"submission_key", "test_id", b"test_id", "values", b"values"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "instrument_code", b"instrument_code", "reagent_lots", b"reagent_lots", "reference_standard_lots", b"reference_standard_lots", "remarks", b"remarks", "submission_key", b"submission_key", "test_id", b"test_id", "values", b"values"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
