@@ -193,3 +193,41 @@ SUBMIT_RESULT = "submit_result"
 REVIEW_TEST = "review_test"
 RECORD_APPROVAL = "record_approval"
 ISSUE_CERTIFICATE = "issue_certificate"
+
+
+@dataclass
+class MarkDisposalDue:
+    """intake.MarkDisposalDue: the reminder fell (idempotent per sample)."""
+
+    lab_number: str
+    at: str  # RFC 3339
+
+
+@dataclass
+class DisposalDueMarked:
+    """The sample as intake now shows it."""
+
+    disposal_due_at: str
+    disposed_at: str
+
+
+@dataclass
+class Notify:
+    """intake.CreateNotifications for users (idempotent on notification_key)."""
+
+    notification_key: str
+    usernames: list[str]
+    subject: str
+    text: str
+    lab_number: str = ""
+
+
+@dataclass
+class Notified:
+    """How many notifications are recorded for the key."""
+
+    count: int
+
+
+MARK_DISPOSAL_DUE = "mark_disposal_due"
+NOTIFY = "notify"

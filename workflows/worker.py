@@ -1,4 +1,4 @@
-"""The worker: runs SampleLifecycle and its activities on the task queue.
+"""The worker: runs SampleLifecycle, SampleRetention and their activities on the task queue.
 
 python -m workflows.worker   connects to Temporal and the four services (settings), runs until
 SIGINT/SIGTERM, then lets running activities finish before it exits."""
@@ -25,6 +25,8 @@ from lims.reporting.v1 import reporting_pb2_grpc
 from lims.review.v1 import review_pb2_grpc
 from lims.testing.v1 import testing_pb2_grpc
 from workflows.activities import LifecycleActivities
+from workflows.retention import SampleRetention
+from workflows.retention_activities import RetentionActivities
 from workflows.sample_lifecycle import SampleLifecycle
 
 if TYPE_CHECKING:
@@ -85,6 +87,13 @@ def build_activities(channels: Channels) -> LifecycleActivities:
     )
 
 
+def build_retention_activities(channels: Channels) -> RetentionActivities:
+    """The retention and notification activities, with intake's stub."""
+    return RetentionActivities(
+        cast("IntakeServiceAsyncStub", intake_pb2_grpc.IntakeServiceStub(channels.intake))
+    )
+
+
 def workflow_runner(*, sandboxed: bool) -> WorkflowRunner:
     """How workflow code runs: in the SDK's sandbox, or straight in the worker's interpreter.
 
@@ -107,8 +116,8 @@ def build_worker(
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[SampleLifecycle],
-        activities=build_activities(channels).all(),
+        workflows=[SampleLifecycle, SampleRetention],
+        activities=[*build_activities(channels).all(), *build_retention_activities(channels).all()],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         workflow_runner=workflow_runner(sandboxed=sandboxed),
     )

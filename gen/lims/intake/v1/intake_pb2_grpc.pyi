@@ -67,6 +67,19 @@ class IntakeServiceStub:
     """Changes a location's name, conditions or whether it is in use (its code never changes)."""
     ListStorageLocations: _grpc.UnaryUnaryMultiCallable[_intake_pb2.ListStorageLocationsRequest, _intake_pb2.ListStorageLocationsResponse]
     """Storage locations by code: those in use, or all."""
+    MarkDisposalDue: _grpc.UnaryUnaryMultiCallable[_intake_pb2.MarkDisposalDueRequest, _intake_pb2.Sample]
+    """Marks a retained sample's disposal as due (the SampleRetention workflow's timer fell) and
+    notifies reception. Idempotent: a sample already marked, or already disposed of, is
+    returned unchanged.
+    """
+    ListDisposalDue: _grpc.UnaryUnaryMultiCallable[_intake_pb2.ListDisposalDueRequest, _intake_pb2.ListSamplesResponse]
+    """Samples whose disposal is due and not yet recorded, the longest due first."""
+    CreateNotifications: _grpc.UnaryUnaryMultiCallable[_intake_pb2.CreateNotificationsRequest, _intake_pb2.CreateNotificationsResponse]
+    """Records notifications, one per recipient. Idempotent on notification_key."""
+    ListNotifications: _grpc.UnaryUnaryMultiCallable[_intake_pb2.ListNotificationsRequest, _intake_pb2.ListNotificationsResponse]
+    """A user's notifications (their own and their roles'), unread first, newest first."""
+    MarkNotificationRead: _grpc.UnaryUnaryMultiCallable[_intake_pb2.MarkNotificationReadRequest, _intake_pb2.Notification]
+    """Marks one of a user's notifications read. NOT_FOUND when it is not theirs."""
 
 @_typing.type_check_only
 class IntakeServiceAsyncStub(IntakeServiceStub):
@@ -105,6 +118,19 @@ class IntakeServiceAsyncStub(IntakeServiceStub):
     """Changes a location's name, conditions or whether it is in use (its code never changes)."""
     ListStorageLocations: _aio.UnaryUnaryMultiCallable[_intake_pb2.ListStorageLocationsRequest, _intake_pb2.ListStorageLocationsResponse]  # type: ignore[assignment]
     """Storage locations by code: those in use, or all."""
+    MarkDisposalDue: _aio.UnaryUnaryMultiCallable[_intake_pb2.MarkDisposalDueRequest, _intake_pb2.Sample]  # type: ignore[assignment]
+    """Marks a retained sample's disposal as due (the SampleRetention workflow's timer fell) and
+    notifies reception. Idempotent: a sample already marked, or already disposed of, is
+    returned unchanged.
+    """
+    ListDisposalDue: _aio.UnaryUnaryMultiCallable[_intake_pb2.ListDisposalDueRequest, _intake_pb2.ListSamplesResponse]  # type: ignore[assignment]
+    """Samples whose disposal is due and not yet recorded, the longest due first."""
+    CreateNotifications: _aio.UnaryUnaryMultiCallable[_intake_pb2.CreateNotificationsRequest, _intake_pb2.CreateNotificationsResponse]  # type: ignore[assignment]
+    """Records notifications, one per recipient. Idempotent on notification_key."""
+    ListNotifications: _aio.UnaryUnaryMultiCallable[_intake_pb2.ListNotificationsRequest, _intake_pb2.ListNotificationsResponse]  # type: ignore[assignment]
+    """A user's notifications (their own and their roles'), unread first, newest first."""
+    MarkNotificationRead: _aio.UnaryUnaryMultiCallable[_intake_pb2.MarkNotificationReadRequest, _intake_pb2.Notification]  # type: ignore[assignment]
+    """Marks one of a user's notifications read. NOT_FOUND when it is not theirs."""
 
 class IntakeServiceServicer(metaclass=_abc_1.ABCMeta):
     """Owns requests and samples. Every mutating call is idempotent on a key the caller supplies."""
@@ -206,5 +232,48 @@ class IntakeServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_intake_pb2.ListStorageLocationsResponse, _abc.Awaitable[_intake_pb2.ListStorageLocationsResponse]]:
         """Storage locations by code: those in use, or all."""
+
+    @_abc_1.abstractmethod
+    def MarkDisposalDue(
+        self,
+        request: _intake_pb2.MarkDisposalDueRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.Sample, _abc.Awaitable[_intake_pb2.Sample]]:
+        """Marks a retained sample's disposal as due (the SampleRetention workflow's timer fell) and
+        notifies reception. Idempotent: a sample already marked, or already disposed of, is
+        returned unchanged.
+        """
+
+    @_abc_1.abstractmethod
+    def ListDisposalDue(
+        self,
+        request: _intake_pb2.ListDisposalDueRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.ListSamplesResponse, _abc.Awaitable[_intake_pb2.ListSamplesResponse]]:
+        """Samples whose disposal is due and not yet recorded, the longest due first."""
+
+    @_abc_1.abstractmethod
+    def CreateNotifications(
+        self,
+        request: _intake_pb2.CreateNotificationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.CreateNotificationsResponse, _abc.Awaitable[_intake_pb2.CreateNotificationsResponse]]:
+        """Records notifications, one per recipient. Idempotent on notification_key."""
+
+    @_abc_1.abstractmethod
+    def ListNotifications(
+        self,
+        request: _intake_pb2.ListNotificationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.ListNotificationsResponse, _abc.Awaitable[_intake_pb2.ListNotificationsResponse]]:
+        """A user's notifications (their own and their roles'), unread first, newest first."""
+
+    @_abc_1.abstractmethod
+    def MarkNotificationRead(
+        self,
+        request: _intake_pb2.MarkNotificationReadRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.Notification, _abc.Awaitable[_intake_pb2.Notification]]:
+        """Marks one of a user's notifications read. NOT_FOUND when it is not theirs."""
 
 def add_IntakeServiceServicer_to_server(servicer: IntakeServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
