@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # lockout_minutes (21 CFR 11.300(d)); a success resets the count, an admin may unlock.
     lockout_failures: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
+    # A retained part is kept until the product's expiry date plus this many days (WHO TRS 957
+    # §20.1: at least a year); without an expiry date, from the day it was retained.
+    retention_days: int = Field(default=365, ge=0)
 
     def database_url(self, service: ServiceName) -> str:
         """The database URL of one service (each service owns its own database)."""

@@ -273,3 +273,41 @@ OPEN_INVESTIGATION = "open_investigation"
 RECORD_ESCALATION = "record_escalation"
 RECORD_PHASE_ONE = "record_phase_one"
 CONCLUDE_INVESTIGATION = "conclude_investigation"
+
+
+@dataclass
+class MarkDisposalDue:
+    """intake.MarkDisposalDue: the reminder fell (idempotent per sample)."""
+
+    lab_number: str
+    at: str  # RFC 3339
+
+
+@dataclass
+class DisposalDueMarked:
+    """The sample as intake now shows it."""
+
+    disposal_due_at: str
+    disposed_at: str
+
+
+@dataclass
+class Notify:
+    """intake.CreateNotifications for users (idempotent on notification_key)."""
+
+    notification_key: str
+    usernames: list[str]
+    subject: str
+    text: str
+    lab_number: str = ""
+
+
+@dataclass
+class Notified:
+    """How many notifications are recorded for the key."""
+
+    count: int
+
+
+MARK_DISPOSAL_DUE = "mark_disposal_due"
+NOTIFY = "notify"

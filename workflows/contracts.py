@@ -243,3 +243,38 @@ class InvestigationStatus:
     retest_analyst: str = ""
     # The investigation as testing returned it (protobuf JSON), on an update's answer only.
     investigation_json: str = ""
+
+
+RETENTION_WORKFLOW = "SampleRetention"
+
+
+def retention_workflow_id(lab_number: str) -> str:
+    """The id of a retained sample's disposal reminder, e.g. retention-LNCM-2026-00042."""
+    return f"retention-{lab_number}"
+
+
+@dataclass
+class RetentionInput:
+    """A retained part, kept until `due_at` (RFC 3339: the start of the day after its
+    retain-until date, lab time), when reception is reminded to dispose of it."""
+
+    lab_number: str
+    retain_until: str  # ISO 8601 date, for operators
+    due_at: str
+
+
+@dataclass
+class DisposalInput:
+    """The `disposed` signal: the disposal was recorded (signed and witnessed) in intake."""
+
+    actor: ActorRef
+
+
+@dataclass
+class RetentionStatus:
+    """The `status` query of SampleRetention."""
+
+    lab_number: str
+    due_at: str
+    disposal_due_at: str = ""  # when the reminder fell; '' before
+    disposed: bool = False

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from temporalio.exceptions import ApplicationError
 
 from kernel.lifecycle import (
+    TERMINAL,
     SampleStatus,
     TestStatus,
     can_transition,
@@ -57,7 +58,14 @@ class Progress:
     allow_reviewer_as_approver: bool = False
 
     def require(self, action: str, *allowed: SampleStatus) -> None:
-        """Refuses unless the sample is in one of `allowed`."""
+        """Refuses unless the sample is in one of `allowed`. An ended lifecycle says so in the
+        words the gateway uses once the workflow has closed: it may still be running its last
+        activities (the notification of a rejection) when the next step arrives."""
+        if self.status not in allowed and self.status in TERMINAL:
+            raise refusal(
+                ErrorType.FAILED_PRECONDITION,
+                f"sample {self.lab_number} is {self.status.value}; no further action is possible",
+            )
         if self.status not in allowed:
             self._refuse_state(f"{action} needs {' or '.join(s.value for s in allowed)}")
 

@@ -38,6 +38,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.oos_investigation import OosInvestigation
 
+# The patch id of the rejection's notification (workflow.patched).
+NOTIFY_REJECTION = "notify-rejection"
 # Issuing gathers three services' records and may render the certificate.
 _ISSUE_TIMEOUT = timedelta(seconds=120)
 
@@ -50,6 +52,7 @@ class SampleLifecycle(LifecycleBase):
     def __init__(self, request: LifecycleInput) -> None:
         super().__init__(request)
         self._followed: list[asyncio.Task[None]] = []
+        self._rejection_reason = ""
 
     @workflow.run
     async def run(self, request: LifecycleInput) -> LifecycleStatus:
@@ -61,7 +64,30 @@ class SampleLifecycle(LifecycleBase):
             await self._watch_sla()
         await workflow.wait_condition(lambda: self._ended)
         await workflow.wait_condition(workflow.all_handlers_finished)
+        # Patched: lifecycles rejected before notifications existed replay without it.
+        if self._progress.status is SampleStatus.REJECTED and workflow.patched(NOTIFY_REJECTION):
+            await self._notify_rejection()
         return self._snapshot()
+
+    async def _notify_rejection(self) -> None:
+        """Tells the requester (and who logged the request) that the sample was rejected.
+        Here rather than in the update: the person receiving is not kept waiting, and the
+        notification is retried until intake takes it."""
+        recipients = sorted({self._input.requester, self._input.registered_by.username} - {""})
+        if not recipients:
+            return
+        await self._activity(
+            ac.NOTIFY,
+            ac.Notify(
+                notification_key=f"{self._lab}:rejected",
+                usernames=recipients,
+                subject=f"{self._lab} rejected at receipt",
+                text=f"Sample {self._lab} was rejected at receipt: {self._rejection_reason}",
+                lab_number=self._lab,
+            ),
+            ac.Notified,
+            background=True,
+        )
 
     @workflow.query
     def status(self) -> LifecycleStatus:
@@ -95,6 +121,7 @@ class SampleLifecycle(LifecycleBase):
                     ac.ReceiptRecorded,
                 )
                 if not request.accepted:
+                    self._rejection_reason = request.reason
                     self._move(SampleStatus.REJECTED)
                     self._end()
                     return self._snapshot()

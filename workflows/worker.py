@@ -1,4 +1,5 @@
-"""The worker: runs SampleLifecycle, OosInvestigation and their activities on the task queue.
+"""The worker: runs SampleLifecycle, OosInvestigation, SampleRetention and their activities on the
+task queue.
 
 python -m workflows.worker   connects to Temporal and the four services (settings), runs until
 SIGINT/SIGTERM, then lets running activities finish before it exits."""
@@ -27,6 +28,8 @@ from lims.testing.v1 import investigation_pb2_grpc, testing_pb2_grpc
 from workflows.activities import LifecycleActivities
 from workflows.investigation_activities import InvestigationActivities
 from workflows.oos_investigation import OosInvestigation
+from workflows.retention import SampleRetention
+from workflows.retention_activities import RetentionActivities
 from workflows.sample_lifecycle import SampleLifecycle
 
 if TYPE_CHECKING:
@@ -94,6 +97,13 @@ def build_investigation_activities(channels: Channels) -> InvestigationActivitie
     return InvestigationActivities(cast("InvestigationServiceAsyncStub", stub))
 
 
+def build_retention_activities(channels: Channels) -> RetentionActivities:
+    """The retention and notification activities, with intake's stub."""
+    return RetentionActivities(
+        cast("IntakeServiceAsyncStub", intake_pb2_grpc.IntakeServiceStub(channels.intake))
+    )
+
+
 def workflow_runner(*, sandboxed: bool) -> WorkflowRunner:
     """How workflow code runs: in the SDK's sandbox, or straight in the worker's interpreter.
 
@@ -116,10 +126,11 @@ def build_worker(
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[SampleLifecycle, OosInvestigation],
+        workflows=[SampleLifecycle, OosInvestigation, SampleRetention],
         activities=[
             *build_activities(channels).all(),
             *build_investigation_activities(channels).all(),
+            *build_retention_activities(channels).all(),
         ],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         workflow_runner=workflow_runner(sandboxed=sandboxed),

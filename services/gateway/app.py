@@ -9,7 +9,17 @@ from fastapi.openapi.utils import get_openapi
 
 from kernel.settings import Settings, get_settings
 from services.gateway import problems
-from services.gateway.api import audit, auth, products, requests, samples, tests, users, verify
+from services.gateway.api import (
+    audit,
+    auth,
+    notifications,
+    products,
+    requests,
+    samples,
+    tests,
+    users,
+    verify,
+)
 from services.gateway.api import campaigns as campaigns_api
 from services.gateway.api import custody as custody_api
 from services.gateway.api import investigations as investigations_api
@@ -48,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (auth, products, requests, samples, tests, users, audit):
+    for module in (auth, products, requests, samples, tests, users, audit, notifications):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(custody_api.router, prefix="/api/v1")
     app.include_router(campaigns_api.router, prefix="/api/v1")

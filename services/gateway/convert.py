@@ -119,6 +119,9 @@ def _summary_fields(sample: intake_pb2.Sample) -> dict[str, Any]:
         "received_at": _or_none(sample.received_at),
         "rejection_reason": _or_none(sample.rejection_reason),
         **_receipt_checks(sample),
+        "retain_until": _or_none(sample.retain_until),
+        "disposal_due_at": _or_none(sample.disposal_due_at),
+        "disposed_at": _or_none(sample.disposed_at),
         "created_at": sample.created_at,
         "sla": SlaOut(
             target_days=sample.sla_target_days,

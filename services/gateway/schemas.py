@@ -255,6 +255,15 @@ class SampleSummary(BaseModel):
     )
     created_at: Timestamp
     sla: SlaOut
+    retain_until: IsoDate | None = Field(
+        default=None,
+        description="Last day the retained part is kept (expiry + retention period, or the "
+        "day it was retained + the period when the sample has no expiry date).",
+    )
+    disposal_due_at: Timestamp | None = Field(
+        default=None, description="When the disposal reminder fell."
+    )
+    disposed_at: Timestamp | None = Field(default=None, description="When disposed of.")
 
 
 class RequestOut(BaseModel):
@@ -344,7 +353,7 @@ class SignatureOut(BaseModel):
     meaning: Literal["authored", "reviewed", "approved", "witnessed"]
     signed_at: Timestamp
     content_hash: str = Field(description="SHA-256 (hex) of what was signed.")
-    record_kind: str = Field(description='"test_review" or "sample_approval".')
+    record_kind: str = Field(description='"test_review", "sample_approval" or "sample_disposal".')
     record_id: str
     intact: bool = Field(
         description="The signed record, read now, still hashes to content_hash; false means it "
@@ -689,9 +698,24 @@ class CustodyIn(Input):
     witness: str | None = Field(
         default=None,
         max_length=100,
-        description="disposed: the witness's login (optional; someone else than the actor).",
+        description="disposed: the witness's login (required; another member of staff).",
     )
     remarks: str = Field(default="", max_length=2000)
+    password: str | None = Field(
+        default=None,
+        max_length=200,
+        description="disposed: the password of who disposes of it (their signature, authored).",
+    )
+    witness_password: str | None = Field(
+        default=None,
+        max_length=200,
+        description="disposed: the witness's password (their signature, witnessed).",
+    )
+    reason: str = Field(
+        default="",
+        max_length=2000,
+        description="disposed: why, required before the retention period ends.",
+    )
 
 
 class CustodyEventOut(BaseModel):
@@ -705,6 +729,11 @@ class CustodyEventOut(BaseModel):
     witness: str | None = Field(description="The witness of a disposal.")
     remarks: str
     detail: str = Field(description='Timeline text, e.g. "at Réfrigérateur R2 (R2)".')
+    reason: str = Field(default="", description="Why a disposal came before it was due.")
+    signatures: list["SignatureOut"] = Field(
+        default_factory=list,
+        description="A disposal's signatures (authored, witnessed), each with its intact check.",
+    )
 
 
 class CustodyOut(BaseModel):
@@ -715,6 +744,9 @@ class CustodyOut(BaseModel):
     location: StorageLocationOut | None = Field(description="The location it is kept at now.")
     holder: str | None = Field(description="Who holds it now, when with an analyst.")
     events: list[CustodyEventOut]
+    retain_until: IsoDate | None = Field(
+        default=None, description="Last day the retained part is kept."
+    )
 
 
 # --- out-of-specification investigations -----------------------------------------------------
@@ -796,3 +828,27 @@ class ConclusionIn(Input):
     retest_analyst: str = Field(default="", max_length=100, description="Required if invalidated.")
     meaning: SignerMeaning = "approved"
     password: str = Field(min_length=1, max_length=200, description="The signer's password.")
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+class NotificationOut(BaseModel):
+    """A message for the user or for one of their roles."""
+
+    id: int
+    subject: str
+    text: str
+    lab_number: str | None = Field(description="The sample it is about.")
+    link: str | None = Field(description="Where to see the sample (web page).")
+    for_role: str | None = Field(description="The role it was sent to, when not to the user.")
+    created_at: Timestamp
+    read_at: Timestamp | None
+    read_by: str | None
+
+
+class NotificationPage(BaseModel):
+    """The user's notifications, unread first, then newest first."""
+
+    items: list[NotificationOut]
+    unread: int

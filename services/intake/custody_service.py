@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from kernel.audit import Who
 from kernel.errors import AlreadyExists, InvalidArgument, NotFound
-from kernel.timefmt import to_rfc3339, utcnow
+from kernel.signed_content import content_hash, disposal_text
+from kernel.timefmt import to_iso_date, to_rfc3339, utcnow
 from services.intake import repository
 from services.intake.custody import (
     Custody,
@@ -22,7 +23,13 @@ from services.intake.custody import (
     validate_movement,
 )
 from services.intake.domain import parse_time
-from services.intake.models import CustodyEvent, Sample, StorageLocation
+from services.intake.models import CustodyEvent, CustodySignature, Sample, StorageLocation
+from services.intake.retention import (
+    DEFAULT_RETENTION_DAYS,
+    Signer,
+    check_disposal,
+    retain_until,
+)
 from services.intake.service import write_audit
 
 
@@ -188,8 +195,15 @@ def record_custody(
     witness: str = "",
     remarks: str = "",
     at: str = "",
+    signers: tuple[Signer, ...] = (),
+    reason: str = "",
+    retention_days: int = DEFAULT_RETENTION_DAYS,
 ) -> CustodyTrail:
-    """Records a movement of a received sample; a known event_key records nothing again."""
+    """Records a movement of a received sample; a known event_key records nothing again.
+
+    Retaining a part sets the sample's retain-until date (the first retention only: moving
+    the retained part later keeps it). A disposal is signed by who does it and its witness
+    (`signers`, re-authenticated by the caller) and, before the retention ends, has a reason."""
     movement = validate_movement(
         parse_kind(kind),
         actor=who.username,
@@ -199,6 +213,9 @@ def record_custody(
         remarks=remarks,
     )
     key = _key(event_key)
+    reason = reason.strip()
+    if movement.kind is not CustodyKind.DISPOSED and (signers or reason):
+        raise InvalidArgument("signers, reason: only a disposal is signed and gives a reason")
     when = parse_time("at", at) or utcnow()
     # The row lock queues concurrent movements of one sample: each sees the one before.
     sample = _sample(session, lab_number, for_update=True)
@@ -214,6 +231,19 @@ def record_custody(
     check_movement(sample.lab_number, sample.status, before, movement)
     if location is not None:
         check_location_usable(location.code, location.active)
+    if movement.kind is CustodyKind.DISPOSED:
+        check_disposal(
+            actor=who.username,
+            witness=movement.witness,
+            signers=list(signers),
+            reason=reason,
+            until=sample.retain_until,
+            today=when.date(),
+            reminded=sample.disposal_due_at is not None,
+        )
+    retained_until = sample.retain_until
+    if movement.kind is CustodyKind.RETAINED and sample.retain_until is None:
+        sample.retain_until = retain_until(sample.expiry_date, when.date(), retention_days)
     event = CustodyEvent(
         sample_id=sample.id,
         kind=movement.kind,
@@ -226,26 +256,75 @@ def record_custody(
         full_name=who.full_name,
         role=who.role,
         event_key=key,
+        reason=reason,
     )
     session.add(event)
     session.flush()
+    old: dict[str, Any] = _custody_values(before)
     new: dict[str, Any] = _custody_values(movement.after(before))
     new.update(movement=movement.kind.value, at=to_rfc3339(when))
     if location is not None:
         new.update(location_name=location.name, location_conditions=location.conditions)
+    if sample.retain_until != retained_until:
+        old["retain_until"] = to_iso_date(retained_until)
+        new["retain_until"] = to_iso_date(sample.retain_until)
     if movement.kind is CustodyKind.DISPOSED:
-        new["witness"] = movement.witness
+        sample.disposed_at = when
+        new.update(witness=movement.witness, reason=reason)
+        new["signatures"] = _sign(session, event, sample.lab_number, before, signers, who)
     write_audit(
         session,
         who,
         f"custody_{movement.kind.value}",
         "sample",
         sample.lab_number,
-        old=_custody_values(before),
+        old=old,
         new=new,
-        reason=movement.remarks,
+        reason=reason or movement.remarks,
     )
     return list_custody(session, sample.lab_number)
+
+
+def signed_text(lab_number: str, event: CustodyEvent, kept_at: str) -> str:
+    """The text a disposal's signatures sign, from the record as it reads now."""
+    return disposal_text(
+        lab_number=lab_number,
+        location_code=kept_at,
+        remarks=event.remarks,
+        reason=event.reason,
+        at=to_rfc3339(event.at),
+    )
+
+
+def _sign(
+    session: Session,
+    event: CustodyEvent,
+    lab_number: str,
+    before: Custody,
+    signers: tuple[Signer, ...],
+    who: Who,
+) -> list[dict[str, str]]:
+    """Stores the disposal's signatures; what the audit entry records of them."""
+    signed = content_hash(signed_text(lab_number, event, before.location_code))
+    rows = [
+        CustodySignature(
+            custody_event_id=event.id,
+            username=signer.username,
+            full_name=signer.full_name,
+            # The witness signs under no role of this act; the person disposing under theirs.
+            role=who.role if signer.username == who.username else "",
+            meaning=signer.meaning,
+            signed_at=event.at,
+            content_hash=signed,
+        )
+        for signer in signers
+    ]
+    session.add_all(rows)
+    session.flush()
+    return [
+        {"username": r.username, "full_name": r.full_name, "meaning": r.meaning, "hash": signed}
+        for r in rows
+    ]
 
 
 def describe(event: CustodyEvent) -> str:

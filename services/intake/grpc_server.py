@@ -5,14 +5,30 @@ from sqlalchemy.orm import Session
 
 from kernel.db import Database
 from kernel.proto_enums import str_to_enum
+from kernel.signed_content import SAMPLE_DISPOSAL
 from kernel.timefmt import to_iso_date, to_rfc3339
 from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2, intake_pb2_grpc
-from services.intake import custody_service, service, turnaround_grpc
+from services.intake import (
+    custody_service,
+    notification_service,
+    retention_service,
+    service,
+    turnaround_grpc,
+)
 from services.intake.custody_service import CustodyTrail, describe
 from services.intake.domain import NewRequest, NewSample, sample_filter
-from services.intake.models import CustodyEvent, Request, Sample, SampleEvent, StorageLocation
+from services.intake.models import (
+    CustodyEvent,
+    CustodySignature,
+    Notification,
+    Request,
+    Sample,
+    SampleEvent,
+    StorageLocation,
+)
 from services.intake.receipt import covers
+from services.intake.retention import DEFAULT_RETENTION_DAYS, Recipient, Signer
 from services.intake.service import Numbering, ReceiptChecks
 from services.intake.wire import enum_text as _enum_text
 from services.intake.wire import who as _who
@@ -74,6 +90,9 @@ def sample_to_proto(sample: Sample, *, timeline: bool) -> intake_pb2.Sample:
         sla_warning_at=to_rfc3339(sample.sla_warning_at),
         sla_breached_at=to_rfc3339(sample.sla_breached_at),
         created_at=to_rfc3339(sample.created_at),
+        retain_until=to_iso_date(sample.retain_until),
+        disposal_due_at=to_rfc3339(sample.disposal_due_at),
+        disposed_at=to_rfc3339(sample.disposed_at),
     )
     if timeline:
         message.timeline.extend(_event_to_proto(event) for event in sample.events)
@@ -137,9 +156,12 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     the edge owns the transaction, the use case only flushes, and every ORM attribute is read
     in the thread that owns the session."""
 
-    def __init__(self, db: Database, numbering: Numbering) -> None:
+    def __init__(
+        self, db: Database, numbering: Numbering, retention_days: int = DEFAULT_RETENTION_DAYS
+    ) -> None:
         self._db = db
         self._numbering = numbering
+        self._retention_days = retention_days
 
     async def CreateRequest(
         self, request: intake_pb2.CreateRequestRequest, context: grpc.aio.ServicerContext
@@ -181,7 +203,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         self, request: intake_pb2.RecordCustodyRequest, context: grpc.aio.ServicerContext
     ) -> intake_pb2.CustodyTrail:
         """A movement of a received sample; idempotent on event_key."""
-        return await self._db.write_call(_record_custody, request)
+        return await self._db.write_call(self._record_custody, request)
 
     async def ListCustody(
         self, request: intake_pb2.ListCustodyRequest, context: grpc.aio.ServicerContext
@@ -236,6 +258,63 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     ) -> intake_pb2.TurnaroundSettings:
         """Removes a non-working date."""
         return await self._db.write_call(turnaround_grpc.remove_holiday, request)
+
+    async def MarkDisposalDue(
+        self, request: intake_pb2.MarkDisposalDueRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.Sample:
+        """The disposal reminder fell: marks the sample and notifies reception; idempotent."""
+        return await self._db.write_call(_mark_disposal_due, request)
+
+    async def ListDisposalDue(
+        self, request: intake_pb2.ListDisposalDueRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.ListSamplesResponse:
+        """Samples due for disposal, the longest due first."""
+        return await self._db.read_call(_list_disposal_due, request)
+
+    async def CreateNotifications(
+        self, request: intake_pb2.CreateNotificationsRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.CreateNotificationsResponse:
+        """One notification per recipient; idempotent on notification_key."""
+        return await self._db.write_call(_create_notifications, request)
+
+    async def ListNotifications(
+        self, request: intake_pb2.ListNotificationsRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.ListNotificationsResponse:
+        """A user's notifications and their roles', unread first."""
+        return await self._db.read_call(_list_notifications, request)
+
+    async def MarkNotificationRead(
+        self, request: intake_pb2.MarkNotificationReadRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.Notification:
+        """Marks one of the user's notifications read."""
+        return await self._db.write_call(_mark_read, request)
+
+    def _record_custody(
+        self, session: Session, request: intake_pb2.RecordCustodyRequest
+    ) -> intake_pb2.CustodyTrail:
+        trail = custody_service.record_custody(
+            session,
+            request.lab_number,
+            _who(request.actor),
+            kind=_enum_text(intake_pb2.CustodyKind, request.kind, "kind"),
+            event_key=request.event_key,
+            location_code=request.location_code,
+            handed_to=request.handed_to,
+            witness=request.witness,
+            remarks=request.remarks,
+            at=request.at,
+            signers=tuple(
+                Signer(
+                    signer.actor.username.strip(),
+                    signer.actor.full_name.strip(),
+                    _enum_text(common_pb2.SignatureMeaning, signer.meaning, f"signers[{i}]"),
+                )
+                for i, signer in enumerate(request.signers)
+            ),
+            reason=request.reason,
+            retention_days=self._retention_days,
+        )
+        return trail_to_proto(trail)
 
     def _create_request(
         self, session: Session, request: intake_pb2.CreateRequestRequest
@@ -333,7 +412,21 @@ def location_to_proto(location: StorageLocation) -> intake_pb2.StorageLocation:
     )
 
 
-def _custody_event_to_proto(event: CustodyEvent) -> intake_pb2.CustodyEvent:
+def _signature_to_proto(signature: CustodySignature, lab_number: str) -> common_pb2.Signature:
+    return common_pb2.Signature(
+        signature_id=str(signature.id),
+        username=signature.username,
+        full_name=signature.full_name,
+        meaning=str_to_enum(common_pb2.SignatureMeaning, signature.meaning),
+        signed_at=to_rfc3339(signature.signed_at),
+        content_hash=signature.content_hash,
+        record_kind=SAMPLE_DISPOSAL,
+        record_id=lab_number,
+        lab_number=lab_number,
+    )
+
+
+def _custody_event_to_proto(event: CustodyEvent, lab_number: str) -> intake_pb2.CustodyEvent:
     message = intake_pb2.CustodyEvent(
         kind=str_to_enum(intake_pb2.CustodyKind, event.kind.value),
         handed_to=event.handed_to,
@@ -342,6 +435,8 @@ def _custody_event_to_proto(event: CustodyEvent) -> intake_pb2.CustodyEvent:
         at=to_rfc3339(event.at),
         actor=common_pb2.Actor(username=event.username, full_name=event.full_name, role=event.role),
         detail=describe(event),
+        reason=event.reason,
+        signatures=[_signature_to_proto(s, lab_number) for s in event.signatures],
     )
     if event.location is not None:
         message.location.CopyFrom(location_to_proto(event.location))
@@ -354,31 +449,14 @@ def trail_to_proto(trail: CustodyTrail) -> intake_pb2.CustodyTrail:
     message = intake_pb2.CustodyTrail(
         lab_number=trail.sample.lab_number,
         status=str_to_enum(common_pb2.SampleStatus, trail.sample.status.value),
-        events=[_custody_event_to_proto(event) for event in trail.events],
+        events=[_custody_event_to_proto(event, trail.sample.lab_number) for event in trail.events],
         state=str_to_enum(intake_pb2.CustodyState, current.state.value),
         holder=current.handed_to,
+        retain_until=to_iso_date(trail.sample.retain_until),
     )
     if trail.location is not None:
         message.location.CopyFrom(location_to_proto(trail.location))
     return message
-
-
-def _record_custody(
-    session: Session, request: intake_pb2.RecordCustodyRequest
-) -> intake_pb2.CustodyTrail:
-    trail = custody_service.record_custody(
-        session,
-        request.lab_number,
-        _who(request.actor),
-        kind=_enum_text(intake_pb2.CustodyKind, request.kind, "kind"),
-        event_key=request.event_key,
-        location_code=request.location_code,
-        handed_to=request.handed_to,
-        witness=request.witness,
-        remarks=request.remarks,
-        at=request.at,
-    )
-    return trail_to_proto(trail)
 
 
 def _list_custody(
@@ -424,3 +502,73 @@ def _list_locations(
     return intake_pb2.ListStorageLocationsResponse(
         locations=[location_to_proto(location) for location in locations]
     )
+
+
+def _mark_disposal_due(
+    session: Session, request: intake_pb2.MarkDisposalDueRequest
+) -> intake_pb2.Sample:
+    sample = retention_service.mark_disposal_due(session, request.lab_number, at=request.at)
+    return sample_to_proto(sample, timeline=True)
+
+
+def _list_disposal_due(
+    session: Session, request: intake_pb2.ListDisposalDueRequest
+) -> intake_pb2.ListSamplesResponse:
+    samples = retention_service.list_disposal_due(session, request.page_size)
+    return intake_pb2.ListSamplesResponse(
+        samples=[sample_to_proto(sample, timeline=False) for sample in samples],
+        total=len(samples),
+    )
+
+
+def notification_to_proto(notification: Notification) -> intake_pb2.Notification:
+    """The wire form of a notification."""
+    return intake_pb2.Notification(
+        id=notification.id,
+        recipient=intake_pb2.Recipient(
+            username=notification.recipient_user, role=notification.recipient_role
+        ),
+        subject=notification.subject,
+        text=notification.text,
+        lab_number=notification.lab_number,
+        created_at=to_rfc3339(notification.created_at),
+        read_at=to_rfc3339(notification.read_at),
+        read_by=notification.read_by,
+    )
+
+
+def _create_notifications(
+    session: Session, request: intake_pb2.CreateNotificationsRequest
+) -> intake_pb2.CreateNotificationsResponse:
+    written = notification_service.create_notifications(
+        session,
+        notification_key=request.notification_key,
+        recipients=[Recipient(r.username, r.role) for r in request.recipients],
+        subject=request.subject,
+        text=request.text,
+        lab_number=request.lab_number,
+    )
+    return intake_pb2.CreateNotificationsResponse(
+        notifications=[notification_to_proto(n) for n in written]
+    )
+
+
+def _list_notifications(
+    session: Session, request: intake_pb2.ListNotificationsRequest
+) -> intake_pb2.ListNotificationsResponse:
+    inbox = notification_service.list_notifications(
+        session, request.username, list(request.roles), request.page_size
+    )
+    return intake_pb2.ListNotificationsResponse(
+        notifications=[notification_to_proto(n) for n in inbox.notifications],
+        unread=inbox.unread,
+    )
+
+
+def _mark_read(
+    session: Session, request: intake_pb2.MarkNotificationReadRequest
+) -> intake_pb2.Notification:
+    found = notification_service.mark_read(
+        session, request.id, request.username, list(request.roles)
+    )
+    return notification_to_proto(found)

@@ -27,7 +27,9 @@ def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], No
     numbering = Numbering(settings.lab_number_prefix, ZoneInfo(settings.timezone))
 
     def add(server: grpc.aio.Server) -> None:
-        intake_pb2_grpc.add_IntakeServiceServicer_to_server(IntakeServicer(db, numbering), server)
+        intake_pb2_grpc.add_IntakeServiceServicer_to_server(
+            IntakeServicer(db, numbering, settings.retention_days), server
+        )
         audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 
     return add

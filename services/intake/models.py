@@ -149,6 +149,12 @@ class Sample(Base):
     sla_warning_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sla_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    # Retention (services/intake/retention.py): set when the retained part is put away; the
+    # reminder's mark when the SampleRetention workflow's timer fell; when it was destroyed.
+    retain_until: Mapped[date | None] = mapped_column(Date)
+    disposal_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disposed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Lowercased lab number, product name, batch and manufacturer: the text filter scans one
     # column and needs no lower() (SQLite's lower() folds ASCII only).
@@ -221,8 +227,55 @@ class CustodyEvent(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(50))
     event_key: Mapped[str] = mapped_column(String(250))
+    # Why a disposal came before the retention period ended ('' otherwise).
+    reason: Mapped[str] = mapped_column(Text, default="")
 
     location: Mapped[StorageLocation | None] = relationship(lazy="raise")
+    signatures: Mapped[list["CustodySignature"]] = relationship(
+        lazy="raise", order_by="CustodySignature.id"
+    )
+
+
+class CustodySignature(Base):
+    """An electronic signature on a custody movement (a disposal: who did it, who witnessed
+    it): the signer's full name, the meaning, the time, and the SHA-256 of the exact text
+    signed (kernel.signed_content). Never changed nor deleted."""
+
+    __tablename__ = "custody_signatures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    custody_event_id: Mapped[int] = mapped_column(ForeignKey("custody_events.id"), index=True)
+    username: Mapped[str] = mapped_column(String(100))
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(50))
+    meaning: Mapped[str] = mapped_column(String(30))
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Notification(Base):
+    """A message for a user or for everyone holding a role (a rejection for its requester, a
+    disposal falling due for reception). Not a regulated record: reading one is not audited.
+    A role's notification is read once for the role. `notification_key` makes a retried
+    activity write it once."""
+
+    __tablename__ = "notifications"
+    __table_args__: Any = (
+        UniqueConstraint("notification_key"),
+        Index("ix_notifications_recipient_user_id", "recipient_user", "id"),
+        Index("ix_notifications_recipient_role_id", "recipient_role", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notification_key: Mapped[str] = mapped_column(String(300))
+    recipient_user: Mapped[str] = mapped_column(String(100))  # '' when for a role
+    recipient_role: Mapped[str] = mapped_column(String(50))  # '' when for a user
+    subject: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    lab_number: Mapped[str] = mapped_column(String(40))  # '' when about no sample
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    read_by: Mapped[str] = mapped_column(String(100), default="")
 
 
 class TurnaroundTarget(Base):

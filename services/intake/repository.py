@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -13,6 +13,7 @@ from services.intake.models import (
     CustodyEvent,
     Holiday,
     LabCalendar,
+    Notification,
     Request,
     Sample,
     SampleEvent,
@@ -154,7 +155,7 @@ def custody_events(session: Session, sample_id: int) -> list[CustodyEvent]:
         session.scalars(
             select(CustodyEvent)
             .where(CustodyEvent.sample_id == sample_id)
-            .options(joinedload(CustodyEvent.location))
+            .options(joinedload(CustodyEvent.location), selectinload(CustodyEvent.signatures))
             .order_by(CustodyEvent.id)
         )
     )
@@ -227,3 +228,56 @@ def working_calendar(session: Session) -> WorkingCalendar:
     if row is None:
         return WorkingCalendar(holidays=frozenset(days))
     return WorkingCalendar(parse_weekdays(row.working_weekdays), frozenset(days))
+
+
+def disposal_due(session: Session, limit: int) -> list[Sample]:
+    """Samples whose disposal is due and not recorded, the longest due first."""
+    return list(
+        session.scalars(
+            select(Sample)
+            .where(Sample.disposal_due_at.is_not(None), Sample.disposed_at.is_(None))
+            .order_by(Sample.retain_until, Sample.id)
+            .limit(limit)
+        )
+    )
+
+
+def notification_by_key(session: Session, key: str) -> Notification | None:
+    """The notification written with this idempotency key."""
+    return session.scalar(select(Notification).where(Notification.notification_key == key))
+
+
+def _addressed_to(username: str, roles: list[str]) -> ColumnElement[bool]:
+    mine = Notification.recipient_user == username
+    return or_(mine, Notification.recipient_role.in_(roles)) if roles else mine
+
+
+def notifications_for(
+    session: Session, username: str, roles: list[str], limit: int
+) -> tuple[list[Notification], int]:
+    """A user's notifications (theirs and their roles'), unread first then newest first, and
+    how many are unread in all."""
+    addressed = _addressed_to(username, roles)
+    found = session.scalars(
+        select(Notification)
+        .where(addressed)
+        .order_by(Notification.read_at.is_not(None), Notification.id.desc())
+        .limit(limit)
+    )
+    unread = session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(addressed, Notification.read_at.is_(None))
+    )
+    return list(found), unread or 0
+
+
+def notification_for(
+    session: Session, notification_id: int, username: str, roles: list[str]
+) -> Notification | None:
+    """One notification, if it is addressed to this user or one of their roles (locked)."""
+    return session.scalar(
+        select(Notification)
+        .where(Notification.id == notification_id, _addressed_to(username, roles))
+        .with_for_update()
+    )

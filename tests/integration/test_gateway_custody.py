@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from services.gateway.domain import DEMO_PASSWORD
 from services.intake import demo
 from tests.support.gateway import Stack, full_stack, problem
 
@@ -79,7 +80,8 @@ async def test_bad_movements_are_refused_with_field_names(stack: Stack) -> None:
     assert problem(witnessed, 422)["errors"] == [
         {"field": "witness", "message": "only a disposal is witnessed"}
     ]
-    too_early = await stack.post("reception", path, {"kind": "disposed", "witness": "quality"})
+    signed = {"password": DEMO_PASSWORD, "witness": "quality", "witness_password": DEMO_PASSWORD}
+    too_early = await stack.post("reception", path, {"kind": "disposed"} | signed)
     assert "once its lifecycle has ended" in problem(too_early, 409)["detail"]
 
     problem(await stack.post("approver", path, {"kind": "returned"}), 403)

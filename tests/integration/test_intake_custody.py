@@ -3,6 +3,7 @@ PostgreSQL): storage locations, movements, refusals, idempotent retries, the aud
 
 import asyncio
 import json
+from typing import Any
 
 import grpc
 from sqlalchemy import select
@@ -30,13 +31,30 @@ RETAINED = intake_pb2.CUSTODY_KIND_RETAINED
 DISPOSED = intake_pb2.CUSTODY_KIND_DISPOSED
 
 
+QUALITY = common_pb2.Actor(username="quality", full_name="Qamar Quality", role="quality")
+
+
+def signed_disposal(
+    lab_number: str, key: str, *, remarks: str = "", reason: str = "withdrawn"
+) -> intake_pb2.RecordCustodyRequest:
+    """A disposal by reception witnessed by quality, both signing (as the gateway sends it)."""
+    request = move(lab_number, DISPOSED, key, witness="quality", remarks=remarks, reason=reason)
+    request.signers.extend(
+        [
+            intake_pb2.Signer(actor=RECEPTION, meaning=common_pb2.SIGNATURE_MEANING_AUTHORED),
+            intake_pb2.Signer(actor=QUALITY, meaning=common_pb2.SIGNATURE_MEANING_WITNESSED),
+        ]
+    )
+    return request
+
+
 def location(code: str, name: str, conditions: str) -> intake_pb2.CreateStorageLocationRequest:
     return intake_pb2.CreateStorageLocationRequest(
         actor=ADMIN, code=code, name=name, conditions=conditions
     )
 
 
-def move(lab_number: str, kind: int, key: str, **fields: str) -> intake_pb2.RecordCustodyRequest:
+def move(lab_number: str, kind: int, key: str, **fields: Any) -> intake_pb2.RecordCustodyRequest:
     """A movement by reception; keyword arguments fill its fields."""
     return intake_pb2.RecordCustodyRequest(
         lab_number=lab_number,
@@ -87,9 +105,7 @@ async def test_a_sample_moves_from_storage_to_an_analyst_to_retention_to_disposa
         await stub.RecordCustody(move(lab, RETURNED, "k3"))
         await stub.RecordCustody(move(lab, RETAINED, "k4", location_code="RET-1"))
         await stub.RecordStatus(status(lab, common_pb2.SAMPLE_STATUS_CANCELLED, "c", "withdrawn"))
-        disposed = await stub.RecordCustody(
-            move(lab, DISPOSED, "k5", witness="quality", remarks="incinerated")
-        )
+        disposed = await stub.RecordCustody(signed_disposal(lab, "k5", remarks="incinerated"))
 
         trail = await stub.ListCustody(intake_pb2.ListCustodyRequest(lab_number=lab))
         assert trail == disposed
@@ -114,7 +130,7 @@ async def test_a_sample_moves_from_storage_to_an_analyst_to_retention_to_disposa
             "custody_disposed",
         ]
         assert audit[0][1]["location_code"] == "R2" and audit[0][1]["custody"] == "in_storage"
-        assert audit[4][1]["witness"] == "quality" and audit[4][2] == "incinerated"
+        assert audit[4][1]["witness"] == "quality" and audit[4][2] == "withdrawn"
         check = await db.read_call(verify_chain, AuditEntry)
         assert check.broken_at is None
 

@@ -8,11 +8,13 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Depends, Header, Query
 
 from kernel.proto_enums import enum_to_str, str_to_enum
+from kernel.signed_content import SAMPLE_DISPOSAL, content_hash, disposal_text
 from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2
-from services.gateway import reads, service
+from services.gateway import convert, reads, retention, service
 from services.gateway.auth import Identity
 from services.gateway.clients import Connections
+from services.gateway.credentials import lockout_policy
 from services.gateway.deps import Acting, AsAdmin, AsStaff, Clients, acting_as
 from services.gateway.domain import Role, is_staff
 from services.gateway.problems import FieldError, Missing, Unprocessable, responses
@@ -21,10 +23,13 @@ from services.gateway.schemas import (
     CustodyEventOut,
     CustodyIn,
     CustodyOut,
+    SampleSummary,
     StorageLocationIn,
     StorageLocationOut,
     StorageLocationPatch,
 )
+from services.gateway.signatures import confirm_signer
+from services.gateway.witness import confirm_witness
 
 router = APIRouter(tags=["custody"])
 
@@ -54,14 +59,26 @@ def location_out(location: intake_pb2.StorageLocation) -> StorageLocationOut:
     )
 
 
+def _signed_hash(lab_number: str, event: intake_pb2.CustodyEvent, kept_at: str) -> str:
+    """The hash of the disposal as it reads now (kernel.signed_content, as intake signed it)."""
+    text = disposal_text(
+        lab_number=lab_number,
+        location_code=kept_at,
+        remarks=event.remarks,
+        reason=event.reason,
+        at=event.at,
+    )
+    return content_hash(text)
+
+
 def custody_out(trail: intake_pb2.CustodyTrail) -> CustodyOut:
-    """The REST form of a sample's chain of custody."""
-    return CustodyOut(
-        lab_number=trail.lab_number,
-        state=cast(Any, enum_to_str(intake_pb2.CustodyState, trail.state)),
-        location=location_out(trail.location) if trail.HasField("location") else None,
-        holder=trail.holder or None,
-        events=[
+    """The REST form of a sample's chain of custody; each signature with its intact check (the
+    movement, read now, still hashes to what was signed)."""
+    events: list[CustodyEventOut] = []
+    kept_at = ""  # where the previous movement left the sample: a disposal signs it
+    for event in trail.events:
+        now_hash = _signed_hash(trail.lab_number, event, kept_at) if event.signatures else ""
+        events.append(
             CustodyEventOut(
                 kind=cast(Any, enum_to_str(intake_pb2.CustodyKind, event.kind)),
                 at=event.at,
@@ -71,9 +88,25 @@ def custody_out(trail: intake_pb2.CustodyTrail) -> CustodyOut:
                 witness=event.witness or None,
                 remarks=event.remarks,
                 detail=event.detail,
+                reason=event.reason,
+                signatures=[
+                    convert.signature(
+                        signature,
+                        intact=signature.record_kind == SAMPLE_DISPOSAL
+                        and signature.content_hash == now_hash,
+                    )
+                    for signature in event.signatures
+                ],
             )
-            for event in trail.events
-        ],
+        )
+        kept_at = event.location.code if event.HasField("location") else ""
+    return CustodyOut(
+        lab_number=trail.lab_number,
+        state=cast(Any, enum_to_str(intake_pb2.CustodyState, trail.state)),
+        location=location_out(trail.location) if trail.HasField("location") else None,
+        holder=trail.holder or None,
+        events=events,
+        retain_until=trail.retain_until or None,
     )
 
 
@@ -119,12 +152,19 @@ async def record_custody(
     ] = None,
 ) -> CustodyOut:
     """Records a movement of a received sample: to a storage location, handed to an analyst,
-    returned, retained, or disposed of (with an optional witness). 409 when the sample's state
-    does not allow it (before receipt, after disposal, still with an analyst, ...)."""
+    returned, retained, or disposed of. Retaining a part sets its retain-until date and starts
+    its disposal reminder. A disposal is a signed act: who disposes gives their password
+    (authored) and a witness, another member of staff, gives their login name and password
+    (witnessed); before the retention period ends it needs a reason. 401 when a password is
+    wrong (recorded, counted to the lockout); 409 when the sample's state does not allow the
+    movement (before receipt, after disposal, still with an analyst, ...)."""
     await reads.sample(clients, acting.identity, lab_number)
     if body.kind == "handed_to_analyst" and body.handed_to:
         await _check_person(clients, "handed_to", body.handed_to, Role.ANALYST)
-    if body.witness:
+    signers: list[intake_pb2.Signer] = []
+    if body.kind == "disposed":
+        signers = await _disposal_signers(lab_number, body, clients, acting)
+    elif body.witness:
         await _check_person(clients, "witness", body.witness, None)
     trail = await clients.intake.RecordCustody(
         intake_pb2.RecordCustodyRequest(
@@ -136,9 +176,70 @@ async def record_custody(
             witness=body.witness or "",
             remarks=body.remarks,
             event_key=_event_key(acting.username, idempotency_key),
+            signers=signers,
+            reason=body.reason,
         )
     )
+    if body.kind == "retained":
+        await retention.start(clients, lab_number, trail.retain_until)
+    elif body.kind == "disposed":
+        await retention.disposed(clients, lab_number, acting.actor)
     return custody_out(trail)
+
+
+async def _disposal_signers(
+    lab_number: str, body: CustodyIn, clients: Connections, acting: Acting
+) -> list[intake_pb2.Signer]:
+    """Re-authenticates who disposes and the witness; their signatures for intake."""
+    missing = [
+        FieldError(field=name, message="required to sign a disposal")
+        for name, value in (
+            ("password", body.password),
+            ("witness", body.witness),
+            ("witness_password", body.witness_password),
+        )
+        if not value
+    ]
+    if missing:
+        raise Unprocessable("; ".join(f"{e.field}: {e.message}" for e in missing), errors=missing)
+    assert body.password and body.witness and body.witness_password
+    policy = lockout_policy(clients.settings)
+    witness = await confirm_witness(
+        clients.db,
+        policy,
+        body.witness,
+        body.witness_password,
+        actor=acting.username,
+        record_kind=SAMPLE_DISPOSAL,
+        record_id=lab_number,
+    )
+    await confirm_signer(
+        clients.db,
+        clients.signers,
+        acting.identity,
+        body.password,
+        role=acting.role,
+        record_kind=SAMPLE_DISPOSAL,
+        record_id=lab_number,
+        policy=policy,
+    )
+    return [
+        intake_pb2.Signer(actor=_actor(acting), meaning=common_pb2.SIGNATURE_MEANING_AUTHORED),
+        intake_pb2.Signer(
+            actor=common_pb2.Actor(
+                username=witness.username, full_name=witness.full_name, role="witness"
+            ),
+            meaning=common_pb2.SIGNATURE_MEANING_WITNESSED,
+        ),
+    ]
+
+
+@router.get("/disposals/due", responses=responses(401, 403, 502, 503))
+async def list_disposals_due(clients: Clients, _acting: AsCustodian) -> list[SampleSummary]:
+    """Samples whose retained part has been kept long enough and awaits disposal, the longest
+    due first."""
+    found = await clients.intake.ListDisposalDue(intake_pb2.ListDisposalDueRequest())
+    return [convert.sample_summary(sample) for sample in found.samples]
 
 
 @router.get("/storage-locations", responses=responses(401, 403, 502, 503))

@@ -18,6 +18,7 @@ from services.gateway.web import (
     forms,
     investigations,
     labels,
+    notifications,
     pages,
     render,
     resources,
@@ -42,6 +43,7 @@ def install(app: FastAPI) -> None:
     app.include_router(investigations.router)
     app.include_router(turnaround.router)
     app.include_router(resources.router)
+    app.include_router(notifications.router)
 
     @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
     async def htmx() -> Response:

@@ -37,8 +37,12 @@ def _parse(model: type[BaseModel], data: dict[str, Any]) -> tuple[Any, Problem |
 
 def _custody_body(form: dict[str, str]) -> dict[str, Any]:
     # An empty field is a field not given: "" would fail the location code's pattern.
-    body: dict[str, Any] = {"kind": form.get("kind", ""), "remarks": form.get("remarks", "")}
-    for name in ("location_code", "handed_to", "witness"):
+    body: dict[str, Any] = {
+        "kind": form.get("kind", ""),
+        "remarks": form.get("remarks", ""),
+        "reason": form.get("reason", ""),
+    }
+    for name in ("location_code", "handed_to", "witness", "password", "witness_password"):
         body[name] = form.get(name) or None
     return body
 
@@ -64,6 +68,8 @@ async def record_custody(
     if context is None:
         problem = refused or Missing(f"no sample {lab_number}")
         return problem_page(request, clients, problem, identity=identity, lab_number=lab_number)
+    # Passwords are never sent back in the page.
+    form = {k: v for k, v in form.items() if k not in ("password", "witness_password")}
     context.update(
         {
             "done": "",

@@ -100,6 +100,8 @@ async def home(request: Request, clients: Clients, identity: WebUser) -> HTMLRes
         sections["arrived_today"] = [
             s for s in recent if _local_day(clients, s.received_at or s.created_at) == today
         ]
+        reception = act_as(identity, (Role.RECEPTION,))
+        sections["disposal_due"] = await custody_api.list_disposals_due(clients, reception)
     if staff and Role.ANALYST in roles:
         mine = await tests.list_tests(clients, staff, assignee="me", status=["assigned"])
         sections["my_tests"] = mine.items

@@ -316,6 +316,9 @@ class Sample(_message.Message):
     INSUFFICIENT_QUANTITY_REASON_FIELD_NUMBER: _builtins.int
     SLA_BASIS_FIELD_NUMBER: _builtins.int
     SLA_TARGET_SECONDS_FIELD_NUMBER: _builtins.int
+    RETAIN_UNTIL_FIELD_NUMBER: _builtins.int
+    DISPOSAL_DUE_AT_FIELD_NUMBER: _builtins.int
+    DISPOSED_AT_FIELD_NUMBER: _builtins.int
     lab_number: _builtins.str
     """Lab number, e.g. "LNCM-2026-00001"."""
     request_id: _builtins.str
@@ -404,6 +407,12 @@ class Sample(_message.Message):
     """The target as calendar time from receipt to the due instant (before time on hold),
     fixed at receipt from the lab calendar; 0 before receipt.
     """
+    retain_until: _builtins.str
+    """The last day the retained part is kept (ISO 8601 date); empty when none is retained."""
+    disposal_due_at: _builtins.str
+    """When the disposal reminder fell, RFC 3339; empty before."""
+    disposed_at: _builtins.str
+    """When the sample was disposed of, RFC 3339; empty before."""
     @_builtins.property
     def timeline(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.Event]:
         """What happened to the sample, oldest first."""
@@ -453,10 +462,13 @@ class Sample(_message.Message):
         insufficient_quantity_reason: _builtins.str = ...,
         sla_basis: Global___TurnaroundBasis.ValueType = ...,
         sla_target_seconds: _builtins.int = ...,
+        retain_until: _builtins.str = ...,
+        disposal_due_at: _builtins.str = ...,
+        disposed_at: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch_number", b"batch_number", "condition_on_receipt", b"condition_on_receipt", "created_at", b"created_at", "dosage_form", b"dosage_form", "expiry_date", b"expiry_date", "external_reference", b"external_reference", "inns", b"inns", "insufficient_quantity_reason", b"insufficient_quantity_reason", "lab_number", b"lab_number", "labelling_legible", b"labelling_legible", "manufacture_date", b"manufacture_date", "manufacturer", b"manufacturer", "marketing_authorisation_holder", b"marketing_authorisation_holder", "pack", b"pack", "priority", b"priority", "product_category", b"product_category", "product_code", b"product_code", "product_name", b"product_name", "purpose", b"purpose", "quantity", b"quantity", "quantity_received", b"quantity_received", "quantity_required", b"quantity_required", "quantity_sufficient", b"quantity_sufficient", "quantity_unit", b"quantity_unit", "received_at", b"received_at", "rejection_reason", b"rejection_reason", "request_id", b"request_id", "requester", b"requester", "requester_organisation", b"requester_organisation", "seals_intact", b"seals_intact", "sla_basis", b"sla_basis", "sla_breached_at", b"sla_breached_at", "sla_due_at", b"sla_due_at", "sla_target_days", b"sla_target_days", "sla_target_seconds", b"sla_target_seconds", "sla_warning_at", b"sla_warning_at", "status", b"status", "status_before_hold", b"status_before_hold", "storage_conditions", b"storage_conditions", "strength", b"strength", "temperature_on_arrival", b"temperature_on_arrival", "timeline", b"timeline"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch_number", b"batch_number", "condition_on_receipt", b"condition_on_receipt", "created_at", b"created_at", "disposal_due_at", b"disposal_due_at", "disposed_at", b"disposed_at", "dosage_form", b"dosage_form", "expiry_date", b"expiry_date", "external_reference", b"external_reference", "inns", b"inns", "insufficient_quantity_reason", b"insufficient_quantity_reason", "lab_number", b"lab_number", "labelling_legible", b"labelling_legible", "manufacture_date", b"manufacture_date", "manufacturer", b"manufacturer", "marketing_authorisation_holder", b"marketing_authorisation_holder", "pack", b"pack", "priority", b"priority", "product_category", b"product_category", "product_code", b"product_code", "product_name", b"product_name", "purpose", b"purpose", "quantity", b"quantity", "quantity_received", b"quantity_received", "quantity_required", b"quantity_required", "quantity_sufficient", b"quantity_sufficient", "quantity_unit", b"quantity_unit", "received_at", b"received_at", "rejection_reason", b"rejection_reason", "request_id", b"request_id", "requester", b"requester", "requester_organisation", b"requester_organisation", "retain_until", b"retain_until", "seals_intact", b"seals_intact", "sla_basis", b"sla_basis", "sla_breached_at", b"sla_breached_at", "sla_due_at", b"sla_due_at", "sla_target_days", b"sla_target_days", "sla_target_seconds", b"sla_target_seconds", "sla_warning_at", b"sla_warning_at", "status", b"status", "status_before_hold", b"status_before_hold", "storage_conditions", b"storage_conditions", "strength", b"strength", "temperature_on_arrival", b"temperature_on_arrival", "timeline", b"timeline"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -906,6 +918,8 @@ class CustodyEvent(_message.Message):
     AT_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     DETAIL_FIELD_NUMBER: _builtins.int
+    SIGNATURES_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
     kind: Global___CustodyKind.ValueType
     """What kind of movement."""
     handed_to: _builtins.str
@@ -918,6 +932,8 @@ class CustodyEvent(_message.Message):
     """When, RFC 3339 (UTC)."""
     detail: _builtins.str
     """Timeline text, e.g. "at Réfrigérateur R2 (R2)"."""
+    reason: _builtins.str
+    """Why a disposal came before the retention period ended; empty otherwise."""
     @_builtins.property
     def location(self) -> Global___StorageLocation:
         """Where to (stored, retained, or returned to a location); unset otherwise."""
@@ -925,6 +941,12 @@ class CustodyEvent(_message.Message):
     @_builtins.property
     def actor(self) -> _common_pb2.Actor:
         """Who moved it."""
+
+    @_builtins.property
+    def signatures(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.Signature]:
+        """The signatures of the movement (a disposal: authored and witnessed), record_kind
+        "sample_disposal"; content_hash is SHA-256 of kernel.signed_content.disposal_text.
+        """
 
     def __init__(
         self,
@@ -937,10 +959,12 @@ class CustodyEvent(_message.Message):
         at: _builtins.str = ...,
         actor: _common_pb2.Actor | None = ...,
         detail: _builtins.str = ...,
+        signatures: _abc.Iterable[_common_pb2.Signature] | None = ...,
+        reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "location", b"location"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "at", b"at", "detail", b"detail", "handed_to", b"handed_to", "kind", b"kind", "location", b"location", "remarks", b"remarks", "witness", b"witness"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "at", b"at", "detail", b"detail", "handed_to", b"handed_to", "kind", b"kind", "location", b"location", "reason", b"reason", "remarks", b"remarks", "signatures", b"signatures", "witness", b"witness"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -958,6 +982,7 @@ class CustodyTrail(_message.Message):
     STATE_FIELD_NUMBER: _builtins.int
     LOCATION_FIELD_NUMBER: _builtins.int
     HOLDER_FIELD_NUMBER: _builtins.int
+    RETAIN_UNTIL_FIELD_NUMBER: _builtins.int
     lab_number: _builtins.str
     """Lab number."""
     status: _common_pb2.SampleStatus.ValueType
@@ -966,6 +991,8 @@ class CustodyTrail(_message.Message):
     """Where it is now."""
     holder: _builtins.str
     """Who holds it now, when it is with an analyst."""
+    retain_until: _builtins.str
+    """The last day the retained part is kept (ISO 8601 date); empty when none is retained."""
     @_builtins.property
     def events(self) -> _containers.RepeatedCompositeFieldContainer[Global___CustodyEvent]:
         """Every movement, oldest first."""
@@ -983,10 +1010,11 @@ class CustodyTrail(_message.Message):
         state: Global___CustodyState.ValueType = ...,
         location: Global___StorageLocation | None = ...,
         holder: _builtins.str = ...,
+        retain_until: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["location", b"location"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "holder", b"holder", "lab_number", b"lab_number", "location", b"location", "state", b"state", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "holder", b"holder", "lab_number", b"lab_number", "location", b"location", "retain_until", b"retain_until", "state", b"state", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1007,6 +1035,8 @@ class RecordCustodyRequest(_message.Message):
     REMARKS_FIELD_NUMBER: _builtins.int
     EVENT_KEY_FIELD_NUMBER: _builtins.int
     AT_FIELD_NUMBER: _builtins.int
+    SIGNERS_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
     lab_number: _builtins.str
     """Lab number."""
     kind: Global___CustodyKind.ValueType
@@ -1023,9 +1053,17 @@ class RecordCustodyRequest(_message.Message):
     """Caller-chosen idempotency key: a retry with the same key records nothing more."""
     at: _builtins.str
     """When it happened, RFC 3339; now when empty."""
+    reason: _builtins.str
+    """Disposed only: why, when before the retention period ends (then required)."""
     @_builtins.property
     def actor(self) -> _common_pb2.Actor:
         """Who moves the sample."""
+
+    @_builtins.property
+    def signers(self) -> _containers.RepeatedCompositeFieldContainer[Global___Signer]:
+        """Disposed only, required: who signs it, re-authenticated by the caller: the actor
+        (authored) and the witness (witnessed).
+        """
 
     def __init__(
         self,
@@ -1039,14 +1077,44 @@ class RecordCustodyRequest(_message.Message):
         remarks: _builtins.str = ...,
         event_key: _builtins.str = ...,
         at: _builtins.str = ...,
+        signers: _abc.Iterable[Global___Signer] | None = ...,
+        reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "at", b"at", "event_key", b"event_key", "handed_to", b"handed_to", "kind", b"kind", "lab_number", b"lab_number", "location_code", b"location_code", "remarks", b"remarks", "witness", b"witness"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "at", b"at", "event_key", b"event_key", "handed_to", b"handed_to", "kind", b"kind", "lab_number", b"lab_number", "location_code", b"location_code", "reason", b"reason", "remarks", b"remarks", "signers", b"signers", "witness", b"witness"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordCustodyRequest: _TypeAlias = RecordCustodyRequest  # noqa: Y015
+
+@_typing.final
+class Signer(_message.Message):
+    """Someone who signs a movement, already re-authenticated by the caller (the gateway)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACTOR_FIELD_NUMBER: _builtins.int
+    MEANING_FIELD_NUMBER: _builtins.int
+    meaning: _common_pb2.SignatureMeaning.ValueType
+    """What the signature means (authored, witnessed)."""
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor:
+        """Who signs."""
+
+    def __init__(
+        self,
+        *,
+        actor: _common_pb2.Actor | None = ...,
+        meaning: _common_pb2.SignatureMeaning.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "meaning", b"meaning"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Signer: _TypeAlias = Signer  # noqa: Y015
 
 @_typing.final
 class ListCustodyRequest(_message.Message):
@@ -1462,3 +1530,285 @@ class RemoveHolidayRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RemoveHolidayRequest: _TypeAlias = RemoveHolidayRequest  # noqa: Y015
+
+@_typing.final
+class MarkDisposalDueRequest(_message.Message):
+    """Input of MarkDisposalDue."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LAB_NUMBER_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
+    lab_number: _builtins.str
+    """Lab number."""
+    at: _builtins.str
+    """When the reminder fell, RFC 3339; now when empty."""
+    def __init__(
+        self,
+        *,
+        lab_number: _builtins.str = ...,
+        at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "lab_number", b"lab_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MarkDisposalDueRequest: _TypeAlias = MarkDisposalDueRequest  # noqa: Y015
+
+@_typing.final
+class ListDisposalDueRequest(_message.Message):
+    """Input of ListDisposalDue."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """At most this many (1 to 500; 0 means 100)."""
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDisposalDueRequest: _TypeAlias = ListDisposalDueRequest  # noqa: Y015
+
+@_typing.final
+class Recipient(_message.Message):
+    """Who a notification is for: a user or a role, exactly one."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USERNAME_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    username: _builtins.str
+    """Login name."""
+    role: _builtins.str
+    """Role name, e.g. "reception"."""
+    def __init__(
+        self,
+        *,
+        username: _builtins.str = ...,
+        role: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["role", b"role", "username", b"username"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Recipient: _TypeAlias = Recipient  # noqa: Y015
+
+@_typing.final
+class Notification(_message.Message):
+    """A message for a user or a role."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    RECIPIENT_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    LAB_NUMBER_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    READ_AT_FIELD_NUMBER: _builtins.int
+    READ_BY_FIELD_NUMBER: _builtins.int
+    id: _builtins.int
+    """Server-assigned id."""
+    subject: _builtins.str
+    """One line, e.g. "LNCM-2026-00042 rejected at receipt"."""
+    text: _builtins.str
+    """The message."""
+    lab_number: _builtins.str
+    """The sample it is about; empty if none."""
+    created_at: _builtins.str
+    """When written, RFC 3339 (UTC)."""
+    read_at: _builtins.str
+    """When read, RFC 3339; empty while unread."""
+    read_by: _builtins.str
+    """Who read it (a role's notification is read once for everyone holding the role)."""
+    @_builtins.property
+    def recipient(self) -> Global___Recipient:
+        """Who it is for."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.int = ...,
+        recipient: Global___Recipient | None = ...,
+        subject: _builtins.str = ...,
+        text: _builtins.str = ...,
+        lab_number: _builtins.str = ...,
+        created_at: _builtins.str = ...,
+        read_at: _builtins.str = ...,
+        read_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["recipient", b"recipient"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "id", b"id", "lab_number", b"lab_number", "read_at", b"read_at", "read_by", b"read_by", "recipient", b"recipient", "subject", b"subject", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Notification: _TypeAlias = Notification  # noqa: Y015
+
+@_typing.final
+class CreateNotificationsRequest(_message.Message):
+    """Input of CreateNotifications."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NOTIFICATION_KEY_FIELD_NUMBER: _builtins.int
+    RECIPIENTS_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    LAB_NUMBER_FIELD_NUMBER: _builtins.int
+    notification_key: _builtins.str
+    """Caller-chosen idempotency key; each recipient's notification is keyed by it and them."""
+    subject: _builtins.str
+    """One line, at most 300 characters."""
+    text: _builtins.str
+    """The message, at most 4000 characters."""
+    lab_number: _builtins.str
+    """The sample it is about; may be empty."""
+    @_builtins.property
+    def recipients(self) -> _containers.RepeatedCompositeFieldContainer[Global___Recipient]:
+        """One notification each."""
+
+    def __init__(
+        self,
+        *,
+        notification_key: _builtins.str = ...,
+        recipients: _abc.Iterable[Global___Recipient] | None = ...,
+        subject: _builtins.str = ...,
+        text: _builtins.str = ...,
+        lab_number: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lab_number", b"lab_number", "notification_key", b"notification_key", "recipients", b"recipients", "subject", b"subject", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateNotificationsRequest: _TypeAlias = CreateNotificationsRequest  # noqa: Y015
+
+@_typing.final
+class CreateNotificationsResponse(_message.Message):
+    """Output of CreateNotifications."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NOTIFICATIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def notifications(self) -> _containers.RepeatedCompositeFieldContainer[Global___Notification]:
+        """The notifications, one per recipient (those written before included)."""
+
+    def __init__(
+        self,
+        *,
+        notifications: _abc.Iterable[Global___Notification] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["notifications", b"notifications"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateNotificationsResponse: _TypeAlias = CreateNotificationsResponse  # noqa: Y015
+
+@_typing.final
+class ListNotificationsRequest(_message.Message):
+    """Input of ListNotifications."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USERNAME_FIELD_NUMBER: _builtins.int
+    ROLES_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    username: _builtins.str
+    """Whose: their own notifications..."""
+    page_size: _builtins.int
+    """At most this many (1 to 200; 0 means 50)."""
+    @_builtins.property
+    def roles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """...and those of the roles they hold."""
+
+    def __init__(
+        self,
+        *,
+        username: _builtins.str = ...,
+        roles: _abc.Iterable[_builtins.str] | None = ...,
+        page_size: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "roles", b"roles", "username", b"username"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListNotificationsRequest: _TypeAlias = ListNotificationsRequest  # noqa: Y015
+
+@_typing.final
+class ListNotificationsResponse(_message.Message):
+    """Output of ListNotifications."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NOTIFICATIONS_FIELD_NUMBER: _builtins.int
+    UNREAD_FIELD_NUMBER: _builtins.int
+    unread: _builtins.int
+    """How many are unread in all."""
+    @_builtins.property
+    def notifications(self) -> _containers.RepeatedCompositeFieldContainer[Global___Notification]:
+        """Unread first, then newest first."""
+
+    def __init__(
+        self,
+        *,
+        notifications: _abc.Iterable[Global___Notification] | None = ...,
+        unread: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["notifications", b"notifications", "unread", b"unread"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListNotificationsResponse: _TypeAlias = ListNotificationsResponse  # noqa: Y015
+
+@_typing.final
+class MarkNotificationReadRequest(_message.Message):
+    """Input of MarkNotificationRead."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    USERNAME_FIELD_NUMBER: _builtins.int
+    ROLES_FIELD_NUMBER: _builtins.int
+    id: _builtins.int
+    """Which."""
+    username: _builtins.str
+    """Who reads it (must be a recipient: the user, or holding the role)."""
+    @_builtins.property
+    def roles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The roles the reader holds."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.int = ...,
+        username: _builtins.str = ...,
+        roles: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "roles", b"roles", "username", b"username"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MarkNotificationReadRequest: _TypeAlias = MarkNotificationReadRequest  # noqa: Y015

@@ -115,6 +115,31 @@ class IntakeServiceStub:
                 request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.RemoveHolidayRequest.SerializeToString,
                 response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.FromString,
                 _registered_method=True)
+        self.MarkDisposalDue = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/MarkDisposalDue',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.MarkDisposalDueRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.Sample.FromString,
+                _registered_method=True)
+        self.ListDisposalDue = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/ListDisposalDue',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListDisposalDueRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListSamplesResponse.FromString,
+                _registered_method=True)
+        self.CreateNotifications = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/CreateNotifications',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.CreateNotificationsRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.CreateNotificationsResponse.FromString,
+                _registered_method=True)
+        self.ListNotifications = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/ListNotifications',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListNotificationsRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListNotificationsResponse.FromString,
+                _registered_method=True)
+        self.MarkNotificationRead = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/MarkNotificationRead',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.MarkNotificationReadRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.Notification.FromString,
+                _registered_method=True)
 
 
 class IntakeServiceServicer:
@@ -241,6 +266,43 @@ class IntakeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MarkDisposalDue(self, request, context):
+        """Marks a retained sample's disposal as due (the SampleRetention workflow's timer fell) and
+        notifies reception. Idempotent: a sample already marked, or already disposed of, is
+        returned unchanged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDisposalDue(self, request, context):
+        """Samples whose disposal is due and not yet recorded, the longest due first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateNotifications(self, request, context):
+        """Records notifications, one per recipient. Idempotent on notification_key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListNotifications(self, request, context):
+        """A user's notifications (their own and their roles'), unread first, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkNotificationRead(self, request, context):
+        """Marks one of a user's notifications read. NOT_FOUND when it is not theirs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntakeServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -323,6 +385,31 @@ def add_IntakeServiceServicer_to_server(servicer, server):
                     servicer.RemoveHoliday,
                     request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.RemoveHolidayRequest.FromString,
                     response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.SerializeToString,
+            ),
+            'MarkDisposalDue': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkDisposalDue,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.MarkDisposalDueRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.Sample.SerializeToString,
+            ),
+            'ListDisposalDue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDisposalDue,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListDisposalDueRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListSamplesResponse.SerializeToString,
+            ),
+            'CreateNotifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateNotifications,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.CreateNotificationsRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.CreateNotificationsResponse.SerializeToString,
+            ),
+            'ListNotifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNotifications,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListNotificationsRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListNotificationsResponse.SerializeToString,
+            ),
+            'MarkNotificationRead': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkNotificationRead,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.MarkNotificationReadRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.Notification.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -758,6 +845,141 @@ class IntakeService:
             '/lims.intake.v1.IntakeService/RemoveHoliday',
             lims_dot_intake_dot_v1_dot_intake__pb2.RemoveHolidayRequest.SerializeToString,
             lims_dot_intake_dot_v1_dot_intake__pb2.TurnaroundSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkDisposalDue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/MarkDisposalDue',
+            lims_dot_intake_dot_v1_dot_intake__pb2.MarkDisposalDueRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.Sample.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDisposalDue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/ListDisposalDue',
+            lims_dot_intake_dot_v1_dot_intake__pb2.ListDisposalDueRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.ListSamplesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateNotifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/CreateNotifications',
+            lims_dot_intake_dot_v1_dot_intake__pb2.CreateNotificationsRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.CreateNotificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNotifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/ListNotifications',
+            lims_dot_intake_dot_v1_dot_intake__pb2.ListNotificationsRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.ListNotificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkNotificationRead(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/MarkNotificationRead',
+            lims_dot_intake_dot_v1_dot_intake__pb2.MarkNotificationReadRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.Notification.FromString,
             options,
             channel_credentials,
             insecure,

@@ -80,6 +80,19 @@ class IntakeServiceStub:
     """Adds a non-working date (a public holiday); ALREADY_EXISTS for a date already listed."""
     RemoveHoliday: _grpc.UnaryUnaryMultiCallable[_intake_pb2.RemoveHolidayRequest, _intake_pb2.TurnaroundSettings]
     """Removes a non-working date; NOT_FOUND for a date not listed."""
+    MarkDisposalDue: _grpc.UnaryUnaryMultiCallable[_intake_pb2.MarkDisposalDueRequest, _intake_pb2.Sample]
+    """Marks a retained sample's disposal as due (the SampleRetention workflow's timer fell) and
+    notifies reception. Idempotent: a sample already marked, or already disposed of, is
+    returned unchanged.
+    """
+    ListDisposalDue: _grpc.UnaryUnaryMultiCallable[_intake_pb2.ListDisposalDueRequest, _intake_pb2.ListSamplesResponse]
+    """Samples whose disposal is due and not yet recorded, the longest due first."""
+    CreateNotifications: _grpc.UnaryUnaryMultiCallable[_intake_pb2.CreateNotificationsRequest, _intake_pb2.CreateNotificationsResponse]
+    """Records notifications, one per recipient. Idempotent on notification_key."""
+    ListNotifications: _grpc.UnaryUnaryMultiCallable[_intake_pb2.ListNotificationsRequest, _intake_pb2.ListNotificationsResponse]
+    """A user's notifications (their own and their roles'), unread first, newest first."""
+    MarkNotificationRead: _grpc.UnaryUnaryMultiCallable[_intake_pb2.MarkNotificationReadRequest, _intake_pb2.Notification]
+    """Marks one of a user's notifications read. NOT_FOUND when it is not theirs."""
 
 @_typing.type_check_only
 class IntakeServiceAsyncStub(IntakeServiceStub):
@@ -131,6 +144,19 @@ class IntakeServiceAsyncStub(IntakeServiceStub):
     """Adds a non-working date (a public holiday); ALREADY_EXISTS for a date already listed."""
     RemoveHoliday: _aio.UnaryUnaryMultiCallable[_intake_pb2.RemoveHolidayRequest, _intake_pb2.TurnaroundSettings]  # type: ignore[assignment]
     """Removes a non-working date; NOT_FOUND for a date not listed."""
+    MarkDisposalDue: _aio.UnaryUnaryMultiCallable[_intake_pb2.MarkDisposalDueRequest, _intake_pb2.Sample]  # type: ignore[assignment]
+    """Marks a retained sample's disposal as due (the SampleRetention workflow's timer fell) and
+    notifies reception. Idempotent: a sample already marked, or already disposed of, is
+    returned unchanged.
+    """
+    ListDisposalDue: _aio.UnaryUnaryMultiCallable[_intake_pb2.ListDisposalDueRequest, _intake_pb2.ListSamplesResponse]  # type: ignore[assignment]
+    """Samples whose disposal is due and not yet recorded, the longest due first."""
+    CreateNotifications: _aio.UnaryUnaryMultiCallable[_intake_pb2.CreateNotificationsRequest, _intake_pb2.CreateNotificationsResponse]  # type: ignore[assignment]
+    """Records notifications, one per recipient. Idempotent on notification_key."""
+    ListNotifications: _aio.UnaryUnaryMultiCallable[_intake_pb2.ListNotificationsRequest, _intake_pb2.ListNotificationsResponse]  # type: ignore[assignment]
+    """A user's notifications (their own and their roles'), unread first, newest first."""
+    MarkNotificationRead: _aio.UnaryUnaryMultiCallable[_intake_pb2.MarkNotificationReadRequest, _intake_pb2.Notification]  # type: ignore[assignment]
+    """Marks one of a user's notifications read. NOT_FOUND when it is not theirs."""
 
 class IntakeServiceServicer(metaclass=_abc_1.ABCMeta):
     """Owns requests and samples. Every mutating call is idempotent on a key the caller supplies."""
@@ -275,5 +301,48 @@ class IntakeServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_intake_pb2.TurnaroundSettings, _abc.Awaitable[_intake_pb2.TurnaroundSettings]]:
         """Removes a non-working date; NOT_FOUND for a date not listed."""
+
+    @_abc_1.abstractmethod
+    def MarkDisposalDue(
+        self,
+        request: _intake_pb2.MarkDisposalDueRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.Sample, _abc.Awaitable[_intake_pb2.Sample]]:
+        """Marks a retained sample's disposal as due (the SampleRetention workflow's timer fell) and
+        notifies reception. Idempotent: a sample already marked, or already disposed of, is
+        returned unchanged.
+        """
+
+    @_abc_1.abstractmethod
+    def ListDisposalDue(
+        self,
+        request: _intake_pb2.ListDisposalDueRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.ListSamplesResponse, _abc.Awaitable[_intake_pb2.ListSamplesResponse]]:
+        """Samples whose disposal is due and not yet recorded, the longest due first."""
+
+    @_abc_1.abstractmethod
+    def CreateNotifications(
+        self,
+        request: _intake_pb2.CreateNotificationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.CreateNotificationsResponse, _abc.Awaitable[_intake_pb2.CreateNotificationsResponse]]:
+        """Records notifications, one per recipient. Idempotent on notification_key."""
+
+    @_abc_1.abstractmethod
+    def ListNotifications(
+        self,
+        request: _intake_pb2.ListNotificationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.ListNotificationsResponse, _abc.Awaitable[_intake_pb2.ListNotificationsResponse]]:
+        """A user's notifications (their own and their roles'), unread first, newest first."""
+
+    @_abc_1.abstractmethod
+    def MarkNotificationRead(
+        self,
+        request: _intake_pb2.MarkNotificationReadRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.Notification, _abc.Awaitable[_intake_pb2.Notification]]:
+        """Marks one of a user's notifications read. NOT_FOUND when it is not theirs."""
 
 def add_IntakeServiceServicer_to_server(servicer: IntakeServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
