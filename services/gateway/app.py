@@ -11,6 +11,7 @@ from kernel.settings import Settings, get_settings
 from services.gateway import problems
 from services.gateway.api import audit, auth, products, requests, samples, tests, users, verify
 from services.gateway.api import campaigns as campaigns_api
+from services.gateway.api import catalogue as catalogue_api
 from services.gateway.api import custody as custody_api
 from services.gateway.clients import connect
 from services.gateway.schemas import Health
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(custody_api.router, prefix="/api/v1")
     app.include_router(campaigns_api.router, prefix="/api/v1")
+    app.include_router(catalogue_api.router, prefix="/api/v1")
     app.include_router(verify.router)
     web.install(app)
 

@@ -14,7 +14,7 @@ from kernel.settings import ServiceName, Settings
 from lims.intake.v1 import intake_pb2_grpc
 from lims.reporting.v1 import reporting_pb2_grpc
 from lims.review.v1 import review_pb2_grpc
-from lims.testing.v1 import testing_pb2_grpc
+from lims.testing.v1 import catalogue_pb2_grpc, testing_pb2_grpc
 from services.gateway.auth import Tokens, derive_key, load_secret
 from services.gateway.signatures import SignerSessions
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from lims.intake.v1.intake_pb2_grpc import IntakeServiceAsyncStub
     from lims.reporting.v1.reporting_pb2_grpc import ReportingServiceAsyncStub
     from lims.review.v1.review_pb2_grpc import ReviewServiceAsyncStub
+    from lims.testing.v1.catalogue_pb2_grpc import CatalogueAsyncStub
     from lims.testing.v1.testing_pb2_grpc import TestingServiceAsyncStub
 
 Stub = TypeVar("Stub")
@@ -44,6 +45,8 @@ class Connections:
     review: "ReviewServiceAsyncStub"
     reporting: "ReportingServiceAsyncStub"
     temporal: Client
+    # The testing service's catalogue administration, on the testing channel.
+    catalogue: "CatalogueAsyncStub"
     channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -98,5 +101,9 @@ async def connect(settings: Settings) -> Connections:
             with_deadline(reporting_pb2_grpc.ReportingServiceStub(channels["reporting"])),
         ),
         temporal=temporal,
+        catalogue=cast(
+            "CatalogueAsyncStub",
+            with_deadline(catalogue_pb2_grpc.CatalogueStub(channels["testing"])),
+        ),
         channels=list(channels.values()),
     )

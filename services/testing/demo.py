@@ -4,7 +4,7 @@ their monographs. Codes are stable: tests and the demo walkthrough refer to them
 from sqlalchemy.orm import Session
 
 from kernel.audit import SYSTEM
-from services.testing import catalogue
+from services.testing import catalogue, demo_methods
 from services.testing.domain import (
     Calculation,
     Criterion,
@@ -308,10 +308,12 @@ PRODUCTS: tuple[ProductDefinition, ...] = (
     METFORMIN,
     IBUPROFEN,
     ARTEMETHER_LUMEFANTRINE,
+    demo_methods.CHLOROQUINE,
 )
 
 
 def seed(session: Session) -> None:
-    """Puts the demo products in the catalogue; run again, it changes nothing."""
+    """Puts the demo methods and products in the catalogue; run again, it changes nothing."""
+    demo_methods.seed_methods(session)
     for definition in PRODUCTS:
         catalogue.ensure_product(session, definition, SYSTEM)

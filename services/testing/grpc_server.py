@@ -54,6 +54,15 @@ def spec_message(spec: SpecTest) -> testing_pb2.SpecificationTest:
             expected_text=crit.expected_text,
             display=crit.display,
         ),
+        method_code=spec.method_code,
+        warning_low=spec.warning_low,
+        warning_high=spec.warning_high,
+        lod=spec.lod,
+        loq=spec.loq,
+        formula=spec.formula,
+        inputs=[
+            testing_pb2.FormulaInput(name=i.name, label=i.label, unit=i.unit) for i in spec.inputs
+        ],
     )
 
 
@@ -95,6 +104,9 @@ def result_message(result: Result) -> testing_pb2.Result:
         reviewed_by=_actor(
             result.reviewed_by_username, result.reviewed_by_full_name, result.reviewed_by_role
         ),
+        warning=result.warning,
+        below_loq=result.below_loq,
+        replicate_values=result.replicate_values,
     )
 
 
@@ -219,6 +231,10 @@ def _preview_result(
         conformity=str_to_enum(common_pb2.Conformity, evaluation.conformity),
         unit=spec.unit,
         criterion=spec_message(spec).criterion,
+        warning=evaluation.warning,
+        below_loq=evaluation.below_loq,
+        replicate_values=evaluation.replicate_values,
+        formula=spec.formula,
     )
 
 

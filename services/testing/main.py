@@ -9,22 +9,25 @@ from kernel import audit_service, migrations
 from kernel.db import Database
 from kernel.grpc_server import configure_logging, exit_after_shutdown, serve
 from kernel.settings import Settings, get_settings
-from lims.testing.v1 import testing_pb2, testing_pb2_grpc
+from lims.testing.v1 import catalogue_pb2, catalogue_pb2_grpc, testing_pb2, testing_pb2_grpc
 from services.testing import demo
+from services.testing.catalogue_grpc import CatalogueServicer
 from services.testing.grpc_server import TestingServicer
 from services.testing.models import AuditEntry, AuditHead
 
 SERVICE_NAMES: list[str] = [
     testing_pb2.DESCRIPTOR.services_by_name["TestingService"].full_name,
+    catalogue_pb2.DESCRIPTOR.services_by_name["Catalogue"].full_name,
     audit_service.SERVICE_NAME,
 ]
 
 
 def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], None]:
-    """Adds the TestingService servicer and its chain's AuditTrail, backed by `db`, to a server."""
+    """Adds the TestingService and Catalogue servicers and the chain's AuditTrail to a server."""
 
     def add(server: grpc.aio.Server) -> None:
         testing_pb2_grpc.add_TestingServiceServicer_to_server(TestingServicer(db), server)
+        catalogue_pb2_grpc.add_CatalogueServicer_to_server(CatalogueServicer(db), server)
         audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 
     return add

@@ -11,7 +11,7 @@ from kernel import audit
 from kernel.errors import AlreadyExists, InvalidArgument, NotFound
 from kernel.lifecycle import TestStatus
 from kernel.timefmt import utcnow
-from services.testing import catalogue, domain, repository
+from services.testing import catalogue, domain, evaluation, repository
 from services.testing.catalogue import spec_columns, spec_of, write_audit
 from services.testing.models import PlannedTest, Result, TestPlan
 
@@ -201,7 +201,7 @@ def preview_result(
     submitting. Reads only, whatever the test's state or the caller: nothing changes, so there
     is nothing to audit. Bad values are refused with submit_result's own messages."""
     test = _get_test(session, test_id)
-    return test, domain.evaluate(spec_of(test), values)
+    return test, evaluation.evaluate(spec_of(test), values)
 
 
 def submit_result(
@@ -223,13 +223,16 @@ def submit_result(
     remarks = remarks.strip()
     if len(remarks) > _MAX_REMARKS_LENGTH:
         raise InvalidArgument(f"remarks: at most {_MAX_REMARKS_LENGTH} characters")
-    evaluation = domain.evaluate(spec_of(test), values)
+    evaluated = evaluation.evaluate(spec_of(test), values)
     result = Result(
         attempt=len(test.results) + 1,
-        values=list(evaluation.values),
-        unrounded_value=evaluation.unrounded,
-        reportable_value=evaluation.reportable,
-        conformity=evaluation.conformity,
+        values=list(evaluated.values),
+        unrounded_value=evaluated.unrounded,
+        reportable_value=evaluated.reportable,
+        conformity=evaluated.conformity,
+        warning=evaluated.warning,
+        below_loq=evaluated.below_loq,
+        replicate_values=list(evaluated.replicate_values),
         remarks=remarks,
         submitted_by_username=who.username,
         submitted_by_full_name=who.full_name,
@@ -263,9 +266,22 @@ def submit_result(
             "unit": test.unit,
             "conformity": result.conformity,
             "remarks": remarks,
+            **_flags(result),
         },
     )
     return test
+
+
+def _flags(result: Result) -> dict[str, object]:
+    # Only what applies, so that the entry of a plain result reads as it always did.
+    flags: dict[str, object] = {}
+    if result.warning:
+        flags["warning"] = True
+    if result.below_loq:
+        flags["below_loq"] = True
+    if result.replicate_values:
+        flags["replicate_values"] = result.replicate_values
+    return flags
 
 
 def record_review_outcome(

@@ -11,7 +11,17 @@ from fastapi.staticfiles import StaticFiles
 
 from services.gateway import problems
 from services.gateway.problems import Problem
-from services.gateway.web import audit, campaigns, custody, forms, labels, pages, render, users
+from services.gateway.web import (
+    audit,
+    campaigns,
+    catalogue,
+    custody,
+    forms,
+    labels,
+    pages,
+    render,
+    users,
+)
 from services.gateway.web.session import LoginRequired, session_identity
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -27,6 +37,7 @@ def install(app: FastAPI) -> None:
     app.include_router(labels.router)
     app.include_router(users.router)
     app.include_router(campaigns.router)
+    app.include_router(catalogue.router)
 
     @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
     async def htmx() -> Response:
