@@ -21,6 +21,7 @@ from services.gateway.api import (
     verify,
 )
 from services.gateway.api import campaigns as campaigns_api
+from services.gateway.api import catalogue as catalogue_api
 from services.gateway.api import custody as custody_api
 from services.gateway.api import investigations as investigations_api
 from services.gateway.api import resources as resources_api
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(investigations_api.router, prefix="/api/v1")
     app.include_router(turnaround_api.router, prefix="/api/v1")
     app.include_router(resources_api.router, prefix="/api/v1")
+    app.include_router(catalogue_api.router, prefix="/api/v1")
     app.include_router(verify.router)
     web.install(app)
 

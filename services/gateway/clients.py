@@ -14,7 +14,12 @@ from kernel.settings import ServiceName, Settings
 from lims.intake.v1 import intake_pb2_grpc
 from lims.reporting.v1 import reporting_pb2_grpc
 from lims.review.v1 import review_pb2_grpc
-from lims.testing.v1 import investigation_pb2_grpc, resources_pb2_grpc, testing_pb2_grpc
+from lims.testing.v1 import (
+    catalogue_pb2_grpc,
+    investigation_pb2_grpc,
+    resources_pb2_grpc,
+    testing_pb2_grpc,
+)
 from services.gateway.auth import Tokens, derive_key, load_secret
 from services.gateway.signatures import SignerSessions
 
@@ -22,6 +27,7 @@ if TYPE_CHECKING:
     from lims.intake.v1.intake_pb2_grpc import IntakeServiceAsyncStub
     from lims.reporting.v1.reporting_pb2_grpc import ReportingServiceAsyncStub
     from lims.review.v1.review_pb2_grpc import ReviewServiceAsyncStub
+    from lims.testing.v1.catalogue_pb2_grpc import CatalogueAsyncStub
     from lims.testing.v1.investigation_pb2_grpc import InvestigationServiceAsyncStub
     from lims.testing.v1.resources_pb2_grpc import ResourcesAsyncStub
     from lims.testing.v1.testing_pb2_grpc import TestingServiceAsyncStub
@@ -49,6 +55,8 @@ class Connections:
     temporal: Client
     # Served by the testing process, on the testing channel.
     resources: "ResourcesAsyncStub"
+    # The testing service's catalogue administration, on the testing channel.
+    catalogue: "CatalogueAsyncStub"
     channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -110,6 +118,10 @@ async def connect(settings: Settings) -> Connections:
         resources=cast(
             "ResourcesAsyncStub",
             with_deadline(resources_pb2_grpc.ResourcesStub(channels["testing"])),
+        ),
+        catalogue=cast(
+            "CatalogueAsyncStub",
+            with_deadline(catalogue_pb2_grpc.CatalogueStub(channels["testing"])),
         ),
         channels=list(channels.values()),
     )

@@ -18,6 +18,7 @@ from services.gateway.schemas import (
     ChecklistQuestionOut,
     EscalationOut,
     EventOut,
+    FormulaInputOut,
     InvestigationOut,
     InvestigationSignatureOut,
     ProductOut,
@@ -160,7 +161,24 @@ def request(message: intake_pb2.Request) -> RequestOut:
     )
 
 
-def _result(message: testing_pb2.Result) -> ResultOut:
+def formula_inputs(spec: testing_pb2.SpecificationTest) -> list[FormulaInputOut]:
+    """A formula test's inputs, in the order their values are given."""
+    return [FormulaInputOut(name=i.name, label=i.label, unit=i.unit) for i in spec.inputs]
+
+
+def _replicate_inputs(
+    spec: testing_pb2.SpecificationTest, values: list[str]
+) -> list[dict[str, str]]:
+    names = [i.name for i in spec.inputs]
+    if not names or spec.calculation != testing_pb2.CALCULATION_FORMULA:
+        return []
+    return [
+        dict(zip(names, values[start : start + len(names)], strict=False))
+        for start in range(0, len(values), len(names))
+    ]
+
+
+def _result(message: testing_pb2.Result, spec: testing_pb2.SpecificationTest) -> ResultOut:
     reviewed = message.HasField("reviewed_by") and message.reviewed_by.username
     return ResultOut(
         attempt=message.attempt,
@@ -180,6 +198,10 @@ def _result(message: testing_pb2.Result) -> ResultOut:
         instrument=message.instrument_code,
         reference_standard_lots=list(message.reference_standard_lots),
         reagent_lots=list(message.reagent_lots),
+        warning=message.warning,
+        below_loq=message.below_loq,
+        replicate_values=list(message.replicate_values),
+        replicate_inputs=_replicate_inputs(spec, list(message.values)),
     )
 
 
@@ -214,7 +236,7 @@ def attachment(test_id: str, message: testing_pb2.AttachmentInfo) -> AttachmentO
 
 def test(message: testing_pb2.Test) -> TestOut:
     """A test with every result submitted for it."""
-    results = [_result(result) for result in message.results]
+    results = [_result(result, message.spec) for result in message.results]
     return TestOut(
         test_id=message.test_id,
         lab_number=message.lab_number,
@@ -227,6 +249,13 @@ def test(message: testing_pb2.Test) -> TestOut:
         unit=message.spec.unit,
         replicates=message.spec.replicates,
         limits=message.spec.criterion.display,
+        method_code=message.spec.method_code,
+        warning_low=message.spec.warning_low,
+        warning_high=message.spec.warning_high,
+        lod=message.spec.lod,
+        loq=message.spec.loq,
+        formula=message.spec.formula,
+        inputs=formula_inputs(message.spec),
         status=enum_to_str(testing_pb2.TestStatus, message.status),
         analyst=_or_none(message.analyst),
         assigned_at=_or_none(message.assigned_at),

@@ -183,6 +183,10 @@ async def preview(clients: Connections, test_id: str, values: Sequence[str]) -> 
         conformity=enum_to_str(common_pb2.Conformity, found.conformity) or None,
         unit=found.unit,
         limits=found.criterion.display,
+        warning=found.warning,
+        below_loq=found.below_loq,
+        replicate_values=list(found.replicate_values),
+        formula=found.formula,
     )
 
 

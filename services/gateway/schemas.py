@@ -280,6 +280,14 @@ class RequestOut(BaseModel):
     samples: list[SampleSummary]
 
 
+class FormulaInputOut(BaseModel):
+    """One named raw value of a formula."""
+
+    name: str = Field(examples=["area_sample"])
+    label: str = Field(examples=["Peak area, sample solution"])
+    unit: str = Field(examples=["mAU·s"])
+
+
 class ResultOut(BaseModel):
     """One submission of raw values; never overwritten."""
 
@@ -302,6 +310,16 @@ class ResultOut(BaseModel):
     instrument: str = Field(default="", description="Instrument the result was obtained on.")
     reference_standard_lots: list[str] = Field(default_factory=list)
     reagent_lots: list[str] = Field(default_factory=list)
+    warning: bool = Field(False, description="A conforming result outside the warning limits.")
+    below_loq: bool = Field(False, description='Below the LOQ: reportable_value is "< LOQ".')
+    replicate_values: list[str] = Field(
+        default_factory=list,
+        description="A formula's value for each replicate (unrounded), before the mean.",
+    )
+    replicate_inputs: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="A formula's raw values by input name, one object per replicate.",
+    )
 
 
 class AttachmentOut(BaseModel):
@@ -334,6 +352,16 @@ class TestOut(BaseModel):
     unit: str
     replicates: int
     limits: str
+    method_code: str = Field("", description="The catalogue method; empty before it existed.")
+    warning_low: str = ""
+    warning_high: str = ""
+    lod: str = ""
+    loq: str = ""
+    formula: str = Field("", description="The calculation of a formula test.")
+    inputs: list[FormulaInputOut] = Field(
+        default_factory=list,
+        description="A formula's inputs: `values` gives them replicate after replicate, in order.",
+    )
     status: TestStatusName
     analyst: str | None
     assigned_at: Timestamp | None
@@ -495,12 +523,23 @@ RawValue = Annotated[
 
 
 class ResultIn(Input):
-    """Raw replicate values of a test."""
+    """Raw replicate values of a test: `values`, or for a formula test `inputs` by name."""
 
-    values: list[RawValue] = Field(
+    # Declared before `values`, whose check needs to know whether inputs were given.
+    inputs: list[dict[str, RawValue]] | None = Field(
+        None,
         min_length=1,
+        max_length=100,
+        description="For a formula test, instead of `values`: one object per replicate, the raw "
+        'value of each input by its name, e.g. [{"area_sample": "15234.7", ...}, ...].',
+    )
+    values: list[RawValue] = Field(
+        default_factory=list,
+        validate_default=True,
         max_length=200,
-        description="Numbers (send decimal strings to keep every digit) or text observations.",
+        description="Numbers (send decimal strings to keep every digit) or text observations; "
+        "for a formula test, each replicate's inputs in the test's `inputs` order, replicate "
+        "after replicate.",
     )
     remarks: Text = ""
     instrument: str = Field(
@@ -514,6 +553,16 @@ class ResultIn(Input):
     reagent_lots: list[LotNumber] = Field(
         default_factory=list, max_length=20, description="Lots used, when not the assignment's."
     )
+
+    @field_validator("values")
+    @classmethod
+    def _values_or_inputs(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        given = info.data.get("inputs") is not None
+        if given and values:
+            raise ValueError("give either values or inputs, not both")
+        if not given and not values:
+            raise ValueError("at least one value is required")
+        return values
 
 
 class ResultPreviewOut(BaseModel):
@@ -529,6 +578,12 @@ class ResultPreviewOut(BaseModel):
     conformity: ConformityName | None = Field(description="Verdict against the limits.")
     unit: str = Field(description='Unit of the reportable value, e.g. "%"; empty for text.')
     limits: str = Field(description='The criterion as printed, e.g. "95.0 – 105.0 %".')
+    warning: bool = Field(False, description="A conforming result outside the warning limits.")
+    below_loq: bool = Field(False, description='Below the LOQ: reportable_value is "< LOQ".')
+    replicate_values: list[str] = Field(
+        default_factory=list, description="A formula's value for each replicate (unrounded)."
+    )
+    formula: str = Field("", description="The formula evaluated, for a formula test.")
 
 
 class ReviewIn(Input):

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from kernel import audit
 from kernel.errors import InvalidArgument, NotFound
 from kernel.timefmt import utcnow
-from services.testing import domain, repository
-from services.testing.domain import Calculation, Criterion, CriterionKind, SpecTest
+from services.testing import domain, repository, spec_rules
+from services.testing.domain import Calculation, Criterion, CriterionKind, FormulaInput, SpecTest
 from services.testing.models import (
     AuditEntry,
     AuditHead,
@@ -73,6 +73,16 @@ def spec_of(row: SpecColumns) -> SpecTest:
             expected_text=row.criterion_expected_text,
             display=row.criterion_display,
         ),
+        method_code=row.method_code,
+        warning_low=row.warning_low,
+        warning_high=row.warning_high,
+        lod=row.lod,
+        loq=row.loq,
+        formula=row.formula,
+        inputs=tuple(
+            FormulaInput(i["name"], i.get("label", ""), i.get("unit", ""))
+            for i in row.formula_inputs
+        ),
     )
 
 
@@ -93,6 +103,13 @@ def spec_columns(spec: SpecTest) -> dict[str, Any]:
         "criterion_high": crit.high,
         "criterion_expected_text": crit.expected_text,
         "criterion_display": crit.display,
+        "method_code": spec.method_code,
+        "warning_low": spec.warning_low,
+        "warning_high": spec.warning_high,
+        "lod": spec.lod,
+        "loq": spec.loq,
+        "formula": spec.formula,
+        "formula_inputs": [asdict(i) for i in spec.inputs],
     }
 
 
@@ -128,11 +145,12 @@ def _spec_content(source: str, reference: str, tests: Sequence[SpecTest]) -> dic
 
 
 def ensure_product(
-    session: Session, definition: domain.ProductDefinition, who: audit.Who
+    session: Session, definition: domain.ProductDefinition, who: audit.Who, reason: str = ""
 ) -> ProductView:
     """Makes the catalogue hold this product and specification: creates it, or adds a specification
-    version when the content differs from the one in force. Unchanged content changes nothing."""
-    problems = domain.product_problems(definition)
+    version when the content differs from the one in force. Unchanged content changes nothing.
+    `reason` goes on every audit entry written."""
+    problems = spec_rules.definition_problems(definition)
     if problems:
         raise InvalidArgument("; ".join(problems))
     now = utcnow()
@@ -155,6 +173,7 @@ def ensure_product(
             "product",
             product.code,
             new=_product_fields(definition),
+            reason=reason,
         )
         current = None
     else:
@@ -170,6 +189,7 @@ def ensure_product(
                 product.code,
                 old=old_fields,
                 new=_product_fields(definition),
+                reason=reason,
             )
         current = repository.get_specification(
             session, product.specification_id, product.current_version
@@ -188,6 +208,7 @@ def ensure_product(
         source=definition.source,
         reference=definition.reference,
         created_at=now,
+        created_by=who.username,
         tests=[
             SpecificationTest(position=i, **spec_columns(t))
             for i, t in enumerate(definition.tests, 1)
@@ -203,5 +224,6 @@ def ensure_product(
         "specification",
         f"{product.specification_id}/v{version}",
         new=wanted,
+        reason=reason,
     )
     return ProductView(product, spec)

@@ -4,7 +4,7 @@ their monographs. Codes are stable: tests and the demo walkthrough refer to them
 from sqlalchemy.orm import Session
 
 from kernel.audit import SYSTEM
-from services.testing import catalogue, demo_resources
+from services.testing import catalogue, demo_methods, demo_resources
 from services.testing.domain import (
     Calculation,
     Criterion,
@@ -308,12 +308,14 @@ PRODUCTS: tuple[ProductDefinition, ...] = (
     METFORMIN,
     IBUPROFEN,
     ARTEMETHER_LUMEFANTRINE,
+    demo_methods.CHLOROQUINE,
 )
 
 
 def seed(session: Session) -> None:
-    """Puts the demo products in the catalogue and the demo resources that gate testing; run
-    again, it changes nothing."""
+    """Puts the demo methods and products in the catalogue and the demo resources that gate
+    testing; run again, it changes nothing."""
+    demo_methods.seed_methods(session)
     for definition in PRODUCTS:
         catalogue.ensure_product(session, definition, SYSTEM)
     demo_resources.seed(session)

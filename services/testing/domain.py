@@ -34,6 +34,8 @@ class Calculation(StrEnum):
     MAXIMUM = "maximum"
     ACCEPTANCE_VALUE = "acceptance_value"
     TEXT = "text"
+    # A formula over named raw values, evaluated per replicate, then the mean (evaluation.py).
+    FORMULA = "formula"
 
 
 class CriterionKind(StrEnum):
@@ -71,8 +73,18 @@ class Criterion:
 
 
 @dataclass(frozen=True)
+class FormulaInput:
+    """One named raw value of a formula, e.g. area_sample, "Peak area, sample", "mAU·s"."""
+
+    name: str
+    label: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class SpecTest:
-    """One test of a specification, as planned and judged."""
+    """One test of a specification, as planned and judged. The fields after `criterion` are
+    optional ('' or empty: not set), so a test written before them reads the same."""
 
     code: str
     name: str
@@ -83,6 +95,13 @@ class SpecTest:
     calculation: Calculation
     decimals: int
     criterion: Criterion
+    method_code: str = ""  # the catalogue method; `method` keeps the free text (conditions)
+    warning_low: str = ""
+    warning_high: str = ""
+    lod: str = ""
+    loq: str = ""
+    formula: str = ""
+    inputs: tuple[FormulaInput, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +112,17 @@ class Evaluation:
     unrounded: str
     reportable: str
     conformity: Conformity
+    # A conforming result outside the warning limits (evaluation.py).
+    warning: bool = False
+    # The rounded result was below the LOQ and is reported as "< LOQ".
+    below_loq: bool = False
+    # A formula's value for each replicate (unrounded, as recorded), before the mean.
+    replicate_values: tuple[str, ...] = ()
+
+
+def is_number(text: str) -> bool:
+    """True for a plain decimal as limits and raw values are written ("95.0", "-0.5")."""
+    return _is_number(text)
 
 
 def _is_number(text: str) -> bool:

@@ -55,6 +55,15 @@ def spec_message(spec: SpecTest) -> testing_pb2.SpecificationTest:
             expected_text=crit.expected_text,
             display=crit.display,
         ),
+        method_code=spec.method_code,
+        warning_low=spec.warning_low,
+        warning_high=spec.warning_high,
+        lod=spec.lod,
+        loq=spec.loq,
+        formula=spec.formula,
+        inputs=[
+            testing_pb2.FormulaInput(name=i.name, label=i.label, unit=i.unit) for i in spec.inputs
+        ],
     )
 
 
@@ -102,6 +111,9 @@ def result_message(result: Result) -> testing_pb2.Result:
         invalidated_reason=result.invalidated_reason,
         invalidated_by=result.invalidated_by,
         invalidated_at=to_rfc3339(result.invalidated_at),
+        warning=result.warning,
+        below_loq=result.below_loq,
+        replicate_values=result.replicate_values,
     )
 
 
@@ -267,6 +279,10 @@ def _preview_result(
         conformity=str_to_enum(common_pb2.Conformity, evaluation.conformity),
         unit=spec.unit,
         criterion=spec_message(spec).criterion,
+        warning=evaluation.warning,
+        below_loq=evaluation.below_loq,
+        replicate_values=evaluation.replicate_values,
+        formula=spec.formula,
     )
 
 

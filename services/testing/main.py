@@ -10,6 +10,8 @@ from kernel.db import Database
 from kernel.grpc_server import configure_logging, exit_after_shutdown, serve
 from kernel.settings import Settings, get_settings
 from lims.testing.v1 import (
+    catalogue_pb2,
+    catalogue_pb2_grpc,
     investigation_pb2,
     investigation_pb2_grpc,
     resources_pb2,
@@ -18,6 +20,7 @@ from lims.testing.v1 import (
     testing_pb2_grpc,
 )
 from services.testing import demo
+from services.testing.catalogue_grpc import CatalogueServicer
 from services.testing.grpc_server import TestingServicer
 from services.testing.investigation_grpc import InvestigationServicer
 from services.testing.models import AuditEntry, AuditHead
@@ -27,12 +30,13 @@ SERVICE_NAMES: list[str] = [
     testing_pb2.DESCRIPTOR.services_by_name["TestingService"].full_name,
     investigation_pb2.DESCRIPTOR.services_by_name["InvestigationService"].full_name,
     resources_pb2.DESCRIPTOR.services_by_name["Resources"].full_name,
+    catalogue_pb2.DESCRIPTOR.services_by_name["Catalogue"].full_name,
     audit_service.SERVICE_NAME,
 ]
 
 
 def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], None]:
-    """Adds the TestingService and Resources servicers and their chain's AuditTrail, backed by
+    """Adds the TestingService, Catalogue, Resources and Investigation servicers and their chain's AuditTrail, backed by
     `db`, to a server."""
 
     def add(server: grpc.aio.Server) -> None:
@@ -45,6 +49,7 @@ def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], No
         investigation_pb2_grpc.add_InvestigationServiceServicer_to_server(
             InvestigationServicer(db, settings.timezone), server
         )
+        catalogue_pb2_grpc.add_CatalogueServicer_to_server(CatalogueServicer(db), server)
         audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 
     return add

@@ -2,7 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from kernel.audit import AuditEntryMixin, AuditHeadMixin
@@ -32,6 +41,28 @@ class SpecColumns:
     criterion_high: Mapped[str] = mapped_column(String(30))
     criterion_expected_text: Mapped[str] = mapped_column(String(200))
     criterion_display: Mapped[str] = mapped_column(String(300))
+    # Added with the methods catalogue (migration 0003); '' or [] when not set.
+    method_code: Mapped[str] = mapped_column(String(40), default="")
+    warning_low: Mapped[str] = mapped_column(String(30), default="")
+    warning_high: Mapped[str] = mapped_column(String(30), default="")
+    lod: Mapped[str] = mapped_column(String(30), default="")
+    loq: Mapped[str] = mapped_column(String(30), default="")
+    formula: Mapped[str] = mapped_column(Text, default="")
+    # [{"name": ..., "label": ..., "unit": ...}] in the order the raw values are entered.
+    formula_inputs: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+
+class Method(Base):
+    """A test method: the lab's SOP or a pharmacopoeia chapter, with its technique."""
+
+    __tablename__ = "methods"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str] = mapped_column(String(300))
+    technique: Mapped[str] = mapped_column(String(50))  # spec_rules.Technique
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Product(Base):
@@ -64,6 +95,7 @@ class Specification(Base):
     source: Mapped[str] = mapped_column(String(50))
     reference: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100), default="")
 
     tests: Mapped[list["SpecificationTest"]] = relationship(
         order_by="SpecificationTest.position", lazy="raise"
@@ -142,6 +174,11 @@ class Result(Base):
     reportable_value: Mapped[str] = mapped_column(Text)
     conformity: Mapped[str] = mapped_column(String(20))  # domain.Conformity
     remarks: Mapped[str] = mapped_column(Text)
+    # A conforming result outside the warning limits; a result below the LOQ ("< LOQ").
+    warning: Mapped[bool] = mapped_column(Boolean, default=False)
+    below_loq: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A formula's value for each replicate, before the mean; [] for other calculations.
+    replicate_values: Mapped[list[str]] = mapped_column(JSON, default=list)
     submitted_by_username: Mapped[str] = mapped_column(String(100))
     submitted_by_full_name: Mapped[str] = mapped_column(String(200))
     submitted_by_role: Mapped[str] = mapped_column(String(50))

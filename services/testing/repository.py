@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from services.testing.models import (
+    Method,
     PlannedTest,
     Product,
     Specification,
@@ -54,6 +55,37 @@ def current_specifications(
         if (spec.specification_id, spec.version) in wanted
     }
     return found
+
+
+def get_method(session: Session, code: str) -> Method | None:
+    """The method with that code."""
+    return session.get(Method, code)
+
+
+def list_methods(session: Session, *, include_inactive: bool = False) -> Sequence[Method]:
+    """Methods by code; retired ones only when asked."""
+    query = select(Method).order_by(Method.code)
+    if not include_inactive:
+        query = query.where(Method.active.is_(True))
+    return session.scalars(query).all()
+
+
+def methods_by_code(session: Session, codes: set[str]) -> dict[str, Method]:
+    """The methods with these codes, by code, in one query."""
+    if not codes:
+        return {}
+    return {m.code: m for m in session.scalars(select(Method).where(Method.code.in_(codes)))}
+
+
+def list_specifications(session: Session, specification_id: str) -> Sequence[Specification]:
+    """Every version of a specification with its tests, newest first."""
+    query = (
+        select(Specification)
+        .where(Specification.specification_id == specification_id)
+        .order_by(Specification.version.desc())
+        .options(selectinload(Specification.tests))
+    )
+    return session.scalars(query).all()
 
 
 # Built once: the hottest reads. One parent with a handful of children loads in one joined query.

@@ -12,7 +12,7 @@ from kernel import audit
 from kernel.errors import AlreadyExists, InvalidArgument, NotFound
 from kernel.lifecycle import TestStatus
 from kernel.timefmt import utcnow
-from services.testing import catalogue, domain, repository
+from services.testing import catalogue, domain, evaluation, repository
 from services.testing.catalogue import spec_columns, spec_of, write_audit
 from services.testing.models import PlannedTest, Result, TestPlan
 from services.testing.resources import NO_RESOURCES, Resources
@@ -234,7 +234,7 @@ def preview_result(
     submitting. Reads only, whatever the test's state or the caller: nothing changes, so there
     is nothing to audit. Bad values are refused with submit_result's own messages."""
     test = _get_test(session, test_id)
-    return test, domain.evaluate(spec_of(test), values)
+    return test, evaluation.evaluate(spec_of(test), values)
 
 
 def submit_result(
@@ -260,7 +260,7 @@ def submit_result(
     remarks = remarks.strip()
     if len(remarks) > _MAX_REMARKS_LENGTH:
         raise InvalidArgument(f"remarks: at most {_MAX_REMARKS_LENGTH} characters")
-    evaluation = domain.evaluate(spec_of(test), values)
+    evaluated = evaluation.evaluate(spec_of(test), values)
     assigned = _resources_of(test)
     # The analyst may name what they really used; what they leave empty is the assignment's.
     used = Resources(
@@ -279,10 +279,13 @@ def submit_result(
     )
     result = Result(
         attempt=len(test.results) + 1,
-        values=list(evaluation.values),
-        unrounded_value=evaluation.unrounded,
-        reportable_value=evaluation.reportable,
-        conformity=evaluation.conformity,
+        values=list(evaluated.values),
+        unrounded_value=evaluated.unrounded,
+        reportable_value=evaluated.reportable,
+        conformity=evaluated.conformity,
+        warning=evaluated.warning,
+        below_loq=evaluated.below_loq,
+        replicate_values=list(evaluated.replicate_values),
         remarks=remarks,
         submitted_by_username=who.username,
         submitted_by_full_name=who.full_name,
@@ -320,9 +323,22 @@ def submit_result(
             "conformity": result.conformity,
             "remarks": remarks,
             **_resources_audit(used),
+            **_flags(result),
         },
     )
     return test
+
+
+def _flags(result: Result) -> dict[str, object]:
+    # Only what applies, so that the entry of a plain result reads as it always did.
+    flags: dict[str, object] = {}
+    if result.warning:
+        flags["warning"] = True
+    if result.below_loq:
+        flags["below_loq"] = True
+    if result.replicate_values:
+        flags["replicate_values"] = result.replicate_values
+    return flags
 
 
 def record_review_outcome(

@@ -364,6 +364,10 @@ async def test_a_preview_shows_what_the_submission_will_record_and_records_nothi
         "conformity": "does_not_conform",
         "unit": "%",
         "limits": "95.0 – 105.0 % of label claim",
+        "warning": False,
+        "below_loq": False,
+        "replicate_values": [],
+        "formula": "",
     }
     assert await stack.ok(stack.post("quality", path, {"values": ["94.94", "94.94"]})) == preview
     problem(await stack.post("requester", path, {"values": ["94.94", "94.94"]}), 403)

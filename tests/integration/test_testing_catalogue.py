@@ -69,6 +69,7 @@ async def test_demo_catalogue_is_present_after_setup(database_url: str) -> None:
     assert [p.code for p in listed.products] == [
         "AMOX-500-CAP",
         "AL-20-120-TAB",
+        "CHLQ-250-TAB",
         "IBU-400-TAB",
         "METF-850-TAB",
         "PARA-500-TAB",

@@ -314,6 +314,7 @@ def test_demo_catalogue_is_sound_and_its_codes_are_stable() -> None:
         "METF-850-TAB",
         "IBU-400-TAB",
         "AL-20-120-TAB",
+        "CHLQ-250-TAB",
     ]
     for product in demo.PRODUCTS:
         assert product_problems(product) == [], product.code

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from kernel.proto_enums import str_to_enum
 from lims.testing.v1 import testing_pb2
 from services.gateway import convert, lifecycle, reads, service
+from services.gateway.clients import Connections
 from services.gateway.credentials import lockout_policy
 from services.gateway.deps import AsAnalyst, AsReviewer, AsStaff, Clients
 from services.gateway.domain import Role
@@ -96,16 +97,45 @@ async def assign(test_id: str, body: AssignmentIn, clients: Clients, acting: AsR
     return await reads.test_after(clients, test_id, status)
 
 
+async def raw_values(clients: Connections, test_id: str, body: ResultIn) -> list[str]:
+    """The raw values as the testing service takes them: `values` as sent, or a formula test's
+    `inputs` laid out replicate after replicate in the order of the test's inputs."""
+    if body.inputs is None:
+        return list(body.values)
+    found = await reads.test(clients, test_id)
+    names = [i.name for i in found.inputs]
+    if not names:
+        message = "this test has no formula: send its values"
+        raise Unprocessable(
+            f"inputs: {message}", errors=[FieldError(field="inputs", message=message)]
+        )
+    errors: list[FieldError] = []
+    values: list[str] = []
+    for index, named in enumerate(body.inputs):
+        for name in sorted(set(named) - set(names)):
+            message = f"unknown input {name!r} (the inputs are {', '.join(names)})"
+            errors.append(FieldError(field=f"inputs[{index}].{name}", message=message))
+        for name in names:
+            if name not in named:
+                errors.append(FieldError(field=f"inputs[{index}].{name}", message="required"))
+            values.append(named.get(name, ""))
+    if errors:
+        listing = "; ".join(f"{e.field}: {e.message}" for e in errors)
+        raise Unprocessable(listing, errors=errors)
+    return values
+
+
 @router.post("/tests/{test_id}/results", responses=_ACTION_ERRORS)
 async def submit_result(
     test_id: str, body: ResultIn, clients: Clients, acting: AsAnalyst
 ) -> TestOut:
     """The assigned analyst's raw values; the answer has the reportable value and conformity."""
     lab_number = reads.test_lab_number(test_id)
+    values = await raw_values(clients, test_id, body)
     data = ResultInput(
         actor=acting.actor,
         test_id=test_id,
-        values=list(body.values),
+        values=values,
         remarks=body.remarks,
         instrument=body.instrument,
         reference_standard_lots=list(body.reference_standard_lots),
@@ -124,7 +154,8 @@ async def preview_result(
     """The reportable value and conformity that these raw values would give; records nothing.
 
     Takes the body of `POST /tests/{test_id}/results` (remarks are ignored)."""
-    return await reads.preview(clients, test_id, body.values)
+    reads.test_lab_number(test_id)
+    return await reads.preview(clients, test_id, await raw_values(clients, test_id, body))
 
 
 @router.post("/tests/{test_id}/review", responses=_ACTION_ERRORS)

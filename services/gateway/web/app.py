@@ -14,6 +14,7 @@ from services.gateway.problems import Problem
 from services.gateway.web import (
     audit,
     campaigns,
+    catalogue,
     custody,
     forms,
     investigations,
@@ -44,6 +45,7 @@ def install(app: FastAPI) -> None:
     app.include_router(turnaround.router)
     app.include_router(resources.router)
     app.include_router(notifications.router)
+    app.include_router(catalogue.router)
 
     @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
     async def htmx() -> Response:

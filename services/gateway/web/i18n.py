@@ -207,6 +207,8 @@ REFUSAL_MESSAGES = (
     N_("Input should be a valid date or datetime, input is too short"),
     N_("String should have at least 1 character"),
     N_("List should have at least 1 item after validation, not 0"),
+    N_("at least one value is required"),
+    N_("give either values or inputs, not both"),
     N_("the password does not match: the signature was not applied and the attempt was recorded"),
     N_("the form is out of date or was not sent by this application; reload it"),
     N_("this action needs the role 'reception'"),

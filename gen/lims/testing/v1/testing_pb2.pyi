@@ -40,6 +40,10 @@ class _CalculationEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Calculati
     """Ph. Eur. 2.9.40 acceptance value from individual contents (% of label claim)."""
     CALCULATION_TEXT: _Calculation.ValueType  # 6
     """A text observation (appearance, identification), no arithmetic."""
+    CALCULATION_FORMULA: _Calculation.ValueType  # 7
+    """A formula over named inputs, evaluated for each replicate; the reportable value is the
+    mean of the replicates' values.
+    """
 
 class Calculation(_Calculation, metaclass=_CalculationEnumTypeWrapper):
     """How a specification test turns replicate values into the reportable result."""
@@ -58,6 +62,10 @@ CALCULATION_ACCEPTANCE_VALUE: Calculation.ValueType  # 5
 """Ph. Eur. 2.9.40 acceptance value from individual contents (% of label claim)."""
 CALCULATION_TEXT: Calculation.ValueType  # 6
 """A text observation (appearance, identification), no arithmetic."""
+CALCULATION_FORMULA: Calculation.ValueType  # 7
+"""A formula over named inputs, evaluated for each replicate; the reportable value is the
+mean of the replicates' values.
+"""
 Global___Calculation: _TypeAlias = Calculation  # noqa: Y015
 
 class _CriterionKind:
@@ -129,6 +137,36 @@ TEST_STATUS_INVALIDATED: TestStatus.ValueType  # 5
 Global___TestStatus: _TypeAlias = TestStatus  # noqa: Y015
 
 @_typing.final
+class FormulaInput(_message.Message):
+    """One named raw value of a formula."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Name used in the formula, e.g. "area_sample"."""
+    label: _builtins.str
+    """What the analyst reads next to the field, e.g. "Peak area, sample"."""
+    unit: _builtins.str
+    """Unit of the raw value, e.g. "mg"."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        label: _builtins.str = ...,
+        unit: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["label", b"label", "name", b"name", "unit", b"unit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FormulaInput: _TypeAlias = FormulaInput  # noqa: Y015
+
+@_typing.final
 class Criterion(_message.Message):
     """The acceptance criterion of a specification test."""
 
@@ -181,6 +219,13 @@ class SpecificationTest(_message.Message):
     CALCULATION_FIELD_NUMBER: _builtins.int
     DECIMALS_FIELD_NUMBER: _builtins.int
     CRITERION_FIELD_NUMBER: _builtins.int
+    METHOD_CODE_FIELD_NUMBER: _builtins.int
+    WARNING_LOW_FIELD_NUMBER: _builtins.int
+    WARNING_HIGH_FIELD_NUMBER: _builtins.int
+    LOD_FIELD_NUMBER: _builtins.int
+    LOQ_FIELD_NUMBER: _builtins.int
+    FORMULA_FIELD_NUMBER: _builtins.int
+    INPUTS_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     """Short code, unique in the specification, e.g. "ASSAY"."""
     name: _builtins.str
@@ -197,9 +242,29 @@ class SpecificationTest(_message.Message):
     """From replicates to the reportable value."""
     decimals: _builtins.int
     """Decimals of the reportable value."""
+    method_code: _builtins.str
+    """Code of the catalogue method (Catalogue.ListMethods); empty for a test written before the
+    methods catalogue, which keeps its free-text method.
+    """
+    warning_low: _builtins.str
+    """Warning limits, decimal strings (empty: none): a conforming result outside them is flagged."""
+    warning_high: _builtins.str
+    """Upper warning limit."""
+    lod: _builtins.str
+    """Limit of detection, decimal string (empty: not stated); shown, does not change the result."""
+    loq: _builtins.str
+    """Limit of quantification, decimal string (empty: none): a rounded result below it is
+    reported "< LOQ".
+    """
+    formula: _builtins.str
+    """The formula of a CALCULATION_FORMULA test, e.g. "(a_spl / a_std) * (w_std / w_spl) * p"."""
     @_builtins.property
     def criterion(self) -> Global___Criterion:
         """Acceptance criterion."""
+
+    @_builtins.property
+    def inputs(self) -> _containers.RepeatedCompositeFieldContainer[Global___FormulaInput]:
+        """The formula's inputs, in the order their raw values are given for each replicate."""
 
     def __init__(
         self,
@@ -213,10 +278,17 @@ class SpecificationTest(_message.Message):
         calculation: Global___Calculation.ValueType = ...,
         decimals: _builtins.int = ...,
         criterion: Global___Criterion | None = ...,
+        method_code: _builtins.str = ...,
+        warning_low: _builtins.str = ...,
+        warning_high: _builtins.str = ...,
+        lod: _builtins.str = ...,
+        loq: _builtins.str = ...,
+        formula: _builtins.str = ...,
+        inputs: _abc.Iterable[Global___FormulaInput] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["criterion", b"criterion"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["calculation", b"calculation", "code", b"code", "criterion", b"criterion", "decimals", b"decimals", "method", b"method", "name", b"name", "replicates", b"replicates", "technique", b"technique", "unit", b"unit"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["calculation", b"calculation", "code", b"code", "criterion", b"criterion", "decimals", b"decimals", "formula", b"formula", "inputs", b"inputs", "lod", b"lod", "loq", b"loq", "method", b"method", "method_code", b"method_code", "name", b"name", "replicates", b"replicates", "technique", b"technique", "unit", b"unit", "warning_high", b"warning_high", "warning_low", b"warning_low"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -311,6 +383,9 @@ class Result(_message.Message):
     INVALIDATED_REASON_FIELD_NUMBER: _builtins.int
     INVALIDATED_BY_FIELD_NUMBER: _builtins.int
     INVALIDATED_AT_FIELD_NUMBER: _builtins.int
+    WARNING_FIELD_NUMBER: _builtins.int
+    BELOW_LOQ_FIELD_NUMBER: _builtins.int
+    REPLICATE_VALUES_FIELD_NUMBER: _builtins.int
     attempt: _builtins.int
     """Sequence of this submission for the test, 1-based."""
     reportable_value: _builtins.str
@@ -335,6 +410,10 @@ class Result(_message.Message):
     """Who signed the finding that invalidated it."""
     invalidated_at: _builtins.str
     """When, RFC 3339 (UTC)."""
+    warning: _builtins.bool
+    """A conforming result outside the warning limits."""
+    below_loq: _builtins.bool
+    """The result was below the LOQ (reportable_value is "< LOQ")."""
     @_builtins.property
     def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Raw replicate values as entered (decimal strings, or text)."""
@@ -354,6 +433,10 @@ class Result(_message.Message):
     @_builtins.property
     def reagent_lots(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Reagent lots used."""
+
+    @_builtins.property
+    def replicate_values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """For a formula, the formula's value for each replicate (unrounded), before the mean."""
 
     def __init__(
         self,
@@ -375,10 +458,13 @@ class Result(_message.Message):
         invalidated_reason: _builtins.str = ...,
         invalidated_by: _builtins.str = ...,
         invalidated_at: _builtins.str = ...,
+        warning: _builtins.bool = ...,
+        below_loq: _builtins.bool = ...,
+        replicate_values: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["reviewed_by", b"reviewed_by", "submitted_by", b"submitted_by"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "conformity", b"conformity", "instrument_code", b"instrument_code", "invalidated_at", b"invalidated_at", "invalidated_by", b"invalidated_by", "invalidated_reason", b"invalidated_reason", "reagent_lots", b"reagent_lots", "reference_standard_lots", b"reference_standard_lots", "remarks", b"remarks", "reportable_value", b"reportable_value", "review_outcome", b"review_outcome", "review_reason", b"review_reason", "reviewed_by", b"reviewed_by", "submitted_at", b"submitted_at", "submitted_by", b"submitted_by", "unrounded_value", b"unrounded_value", "values", b"values"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "below_loq", b"below_loq", "conformity", b"conformity", "instrument_code", b"instrument_code", "invalidated_at", b"invalidated_at", "invalidated_by", b"invalidated_by", "invalidated_reason", b"invalidated_reason", "reagent_lots", b"reagent_lots", "reference_standard_lots", b"reference_standard_lots", "remarks", b"remarks", "replicate_values", b"replicate_values", "reportable_value", b"reportable_value", "review_outcome", b"review_outcome", "review_reason", b"review_reason", "reviewed_by", b"reviewed_by", "submitted_at", b"submitted_at", "submitted_by", b"submitted_by", "unrounded_value", b"unrounded_value", "values", b"values", "warning", b"warning"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -853,7 +939,9 @@ class SubmitResultRequest(_message.Message):
     """
     @_builtins.property
     def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Raw replicate values, as many as the specification asks."""
+        """Raw replicate values, as many as the specification asks; for a formula, each replicate's
+        inputs in the order of SpecificationTest.inputs, replicate after replicate.
+        """
 
     @_builtins.property
     def actor(self) -> _common_pb2.Actor:
@@ -928,6 +1016,10 @@ class ResultPreview(_message.Message):
     CONFORMITY_FIELD_NUMBER: _builtins.int
     UNIT_FIELD_NUMBER: _builtins.int
     CRITERION_FIELD_NUMBER: _builtins.int
+    WARNING_FIELD_NUMBER: _builtins.int
+    BELOW_LOQ_FIELD_NUMBER: _builtins.int
+    REPLICATE_VALUES_FIELD_NUMBER: _builtins.int
+    FORMULA_FIELD_NUMBER: _builtins.int
     test_id: _builtins.str
     """Test id."""
     reportable_value: _builtins.str
@@ -938,6 +1030,12 @@ class ResultPreview(_message.Message):
     """Verdict against the criterion."""
     unit: _builtins.str
     """Unit of the reportable value, e.g. "%"; empty for text."""
+    warning: _builtins.bool
+    """A conforming result outside the warning limits."""
+    below_loq: _builtins.bool
+    """The result would be below the LOQ (reportable_value is "< LOQ")."""
+    formula: _builtins.str
+    """For a formula, the formula evaluated."""
     @_builtins.property
     def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Raw replicate values as they would be recorded (trimmed); lets a caller match an answer
@@ -947,6 +1045,10 @@ class ResultPreview(_message.Message):
     @_builtins.property
     def criterion(self) -> Global___Criterion:
         """The test's acceptance criterion; display is the limit as printed."""
+
+    @_builtins.property
+    def replicate_values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """For a formula, the formula's value for each replicate (unrounded)."""
 
     def __init__(
         self,
@@ -958,10 +1060,14 @@ class ResultPreview(_message.Message):
         conformity: _common_pb2.Conformity.ValueType = ...,
         unit: _builtins.str = ...,
         criterion: Global___Criterion | None = ...,
+        warning: _builtins.bool = ...,
+        below_loq: _builtins.bool = ...,
+        replicate_values: _abc.Iterable[_builtins.str] | None = ...,
+        formula: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["criterion", b"criterion"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["conformity", b"conformity", "criterion", b"criterion", "reportable_value", b"reportable_value", "test_id", b"test_id", "unit", b"unit", "unrounded_value", b"unrounded_value", "values", b"values"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["below_loq", b"below_loq", "conformity", b"conformity", "criterion", b"criterion", "formula", b"formula", "replicate_values", b"replicate_values", "reportable_value", b"reportable_value", "test_id", b"test_id", "unit", b"unit", "unrounded_value", b"unrounded_value", "values", b"values", "warning", b"warning"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
