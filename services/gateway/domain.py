@@ -60,6 +60,15 @@ def may_see_sample(username: str, held: Iterable[str], sample_requester: str) ->
     return is_staff(held) or sample_requester == username
 
 
+# A file is attached to the result being worked on or reviewed, never to a closed one.
+ATTACHABLE_TEST_STATUSES = ("assigned", "submitted")
+
+
+def may_attach(username: str, held: Iterable[str], test_analyst: str) -> bool:
+    """The test's assigned analyst attaches files to its result; a reviewer may too."""
+    return username == test_analyst or Role.REVIEWER in set(held)
+
+
 def lab_number_of_test(test_id: str) -> str | None:
     """The sample of a test id: LNCM-2026-00001-03 -> LNCM-2026-00001; None if malformed."""
     head, dash, sequence = test_id.rpartition("-")

@@ -166,3 +166,27 @@ async def test_quality_adds_an_overdue_instrument_and_the_form_refuses_it_next_t
     )
     await quality.aclose()
     await reviewer.aclose()
+
+
+async def test_only_the_assigned_analyst_or_a_reviewer_attaches_while_the_test_is_open(
+    stack: Stack,
+) -> None:
+    lab = (await stack.create())["samples"][0]["lab_number"]
+    assay = {t["code"]: t["test_id"] for t in (await stack.received(lab))["tests"]}["ASSAY"]
+    path = f"/api/v1/tests/{assay}/attachments"
+    pdf = {"file": ("chrom.pdf", b"%PDF-1.4 chromatogram", "application/pdf")}
+    refused = problem(await stack.post("analyst", path, files=pdf), 409)
+    assert refused["detail"] == "files are attached only while the test is assigned or submitted"
+    body = {"analyst": "analyst", "instrument": "HPLC-01"}
+    await stack.ok(stack.post("reviewer", f"/api/v1/tests/{assay}/assignment", body))
+    refused = problem(await stack.post("analyst2", path, files=pdf), 403)
+    assert "assigned to the test" in refused["detail"]
+    assert problem(await stack.post("requester", path, files=pdf), 403)
+    added = await stack.ok(stack.post("analyst", path, files=pdf), 201)
+    by_reviewer = {"file": ("notes.txt", b"integration checked", "text/plain")}
+    await stack.ok(stack.post("reviewer", path, files=by_reviewer), 201)
+    test = await stack.ok(stack.get("analyst", f"/api/v1/tests/{assay}"))
+    assert [a["filename"] for a in test["attachments"]] == ["chrom.pdf", "notes.txt"]
+    download = await stack.get("quality", added["download"])
+    assert download.status_code == 200 and download.content == b"%PDF-1.4 chromatogram"
+    assert download.headers["x-content-sha256"] == added["sha256"]

@@ -9,6 +9,7 @@ from services.gateway.domain import (
     acting_role,
     is_staff,
     lab_number_of_test,
+    may_attach,
     may_see_sample,
     needs_role_message,
     sla_state,
@@ -82,3 +83,10 @@ def test_demo_users_cover_every_role_and_the_reviewer_can_also_analyse() -> None
     }
     assert {role for roles in users.values() for role in roles} == set(Role)
     assert users["reviewer"] == (Role.REVIEWER, Role.ANALYST)
+
+
+def test_files_are_attached_by_the_assigned_analyst_or_a_reviewer() -> None:
+    assert may_attach("analyst", ["analyst"], "analyst")
+    assert not may_attach("analyst2", ["analyst"], "analyst")
+    assert may_attach("reviewer", ["reviewer", "analyst"], "analyst")
+    assert not may_attach("analyst", ["analyst"], "")  # not assigned yet

@@ -12,8 +12,8 @@ from lims.common.v1 import common_pb2
 from lims.testing.v1 import resources_pb2
 from services.gateway import convert, reads, service
 from services.gateway.deps import Acting, AsStaff, Clients, acting_as
-from services.gateway.domain import Role
-from services.gateway.problems import FieldError, Unprocessable, responses
+from services.gateway.domain import ATTACHABLE_TEST_STATUSES, Role, may_attach
+from services.gateway.problems import Conflict, FieldError, Forbidden, Unprocessable, responses
 from services.gateway.resource_schemas import (
     AssignmentChoicesOut,
     ExpiringOut,
@@ -35,7 +35,8 @@ router = APIRouter(tags=["resources"])
 KEEPERS = (Role.QUALITY, Role.ADMIN)
 AsKeeper = Annotated[Acting, Depends(acting_as(*KEEPERS))]
 # Who attaches files to a result: its analyst, or a reviewer.
-AsAttacher = Annotated[Acting, Depends(acting_as(Role.ANALYST, Role.REVIEWER))]
+ATTACHERS = (Role.ANALYST, Role.REVIEWER)
+AsAttacher = Annotated[Acting, Depends(acting_as(*ATTACHERS))]
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 _READ_ERRORS = responses(401, 403, 404, 502, 503)
@@ -281,9 +282,16 @@ async def add_attachment(
     acting: AsAttacher,
     file: Annotated[UploadFile, File(description="e.g. a chromatogram PDF; at most 10 MB.")],
 ) -> AttachmentOut:
-    """Attaches a file (PDF, PNG, JPEG, CSV, text, ZIP) to the test's current result; stored
-    with its SHA-256 and audited. The same file again returns the first."""
-    reads.test_lab_number(test_id)
+    """(the test's analyst, a reviewer; while the test is assigned or submitted) Attaches a file
+    (PDF, PNG, JPEG, CSV, text, ZIP) to the test's current result; stored with its SHA-256 and
+    audited. The same file again returns the first."""
+    test = await reads.test(clients, test_id)
+    if test.status not in ATTACHABLE_TEST_STATUSES:
+        raise Conflict("files are attached only while the test is assigned or submitted")
+    if not may_attach(acting.username, acting.identity.roles, test.analyst or ""):
+        raise Forbidden(
+            "only the analyst assigned to the test, or a reviewer, attaches files to it"
+        )
     content = await file.read(MAX_ATTACHMENT_BYTES + 1)
     if len(content) > MAX_ATTACHMENT_BYTES:
         message = f"at most {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB"

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from services.gateway import problems
 from services.gateway.problems import Problem
 from services.gateway.web import (
+    attachments,
     audit,
     campaigns,
     catalogue,
@@ -36,6 +37,7 @@ def install(app: FastAPI) -> None:
     """Adds the web UI's routes, static files and sign-in redirect to the gateway app."""
     app.include_router(pages.router)
     app.include_router(forms.router)
+    app.include_router(attachments.router)
     app.include_router(audit.router)
     app.include_router(custody.router)
     app.include_router(labels.router)

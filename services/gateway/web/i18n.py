@@ -223,6 +223,12 @@ REFUSAL_MESSAGES = (
     N_("at least one working day of the week is required"),
     N_("required (YYYY-MM-DD)"),
     N_("required (e.g. Fête du Travail)"),
+    # attachments (services.gateway.api.resources, services.testing.resources_service)
+    N_("choose a file to attach"),
+    N_("the file is empty"),
+    N_("only the analyst assigned to the test, or a reviewer, attaches files to it"),
+    N_("files are attached only while the test is assigned or submitted"),
+    N_("this action needs one of the roles 'analyst', 'reviewer'"),
 )
 
 # Refusals the services word with values in them: the pattern of the English text, and the
@@ -315,6 +321,15 @@ REFUSAL_PATTERNS += (
     (
         re.compile(r"^reagent (?P<name>.+) lot (?P<lot>\S+) expired on (?P<day>\S+)$"),
         N_("reagent %(name)s lot %(lot)s expired on %(day)s"),
+    ),
+)
+# The refusals of an attached file.
+REFUSAL_PATTERNS += (
+    (re.compile(r"^at most (?P<mb>\d+) MB$"), N_("at most %(mb)s MB")),
+    (re.compile(r"^at most (?P<count>\d+) characters$"), N_("at most %(count)s characters")),
+    (
+        re.compile(r"^(?P<type>\S+) is not accepted \((?P<allowed>.*)\)$"),
+        N_("the type %(type)s is not accepted (accepted: %(allowed)s)"),
     ),
 )
 _FIELD_PART = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.DOTALL)
