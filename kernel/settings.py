@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     # A retained part is kept until the product's expiry date plus this many days (WHO TRS 957
     # §20.1: at least a year); without an expiry date, from the day it was retained.
     retention_days: int = Field(default=365, ge=0)
+    # The mail server the worker sends the requesters' notices through (the rejection at
+    # receipt). Empty host: nothing is sent, the notices wait in the outbox as "pending".
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "lims@localhost"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    # Upgrade the connection with STARTTLS before the login and the message.
+    smtp_starttls: bool = False
 
     def database_url(self, service: ServiceName) -> str:
         """The database URL of one service (each service owns its own database)."""

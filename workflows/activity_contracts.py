@@ -309,5 +309,22 @@ class Notified:
     count: int
 
 
+@dataclass
+class EmailRejection:
+    """The rejection notice to the request's contact: written to intake's outbox, then sent when
+    a mail server is configured (idempotent on notification_key)."""
+
+    lab_number: str
+    notification_key: str
+
+
+@dataclass
+class EmailOutcome:
+    """Where the notice stands: none (the request has no e-mail), pending, sent or failed."""
+
+    status: str
+
+
 MARK_DISPOSAL_DUE = "mark_disposal_due"
 NOTIFY = "notify"
+EMAIL_REJECTION = "email_rejection"

@@ -40,6 +40,8 @@ with workflow.unsafe.imports_passed_through():
 
 # The patch id of the rejection's notification (workflow.patched).
 NOTIFY_REJECTION = "notify-rejection"
+# The patch id of the rejection's e-mail to the request's contact.
+EMAIL_REJECTION = "email-rejection"
 # Issuing gathers three services' records and may render the certificate.
 _ISSUE_TIMEOUT = timedelta(seconds=120)
 
@@ -67,7 +69,20 @@ class SampleLifecycle(LifecycleBase):
         # Patched: lifecycles rejected before notifications existed replay without it.
         if self._progress.status is SampleStatus.REJECTED and workflow.patched(NOTIFY_REJECTION):
             await self._notify_rejection()
+            # Patched: lifecycles rejected before the outbox existed replay without it.
+            if workflow.patched(EMAIL_REJECTION):
+                await self._email_rejection()
         return self._snapshot()
+
+    async def _email_rejection(self) -> None:
+        """Writes the rejection notice for the request's contact e-mail and sends it when a mail
+        server is configured; retried until the server takes it (it may stay pending)."""
+        await self._activity(
+            ac.EMAIL_REJECTION,
+            ac.EmailRejection(lab_number=self._lab, notification_key=f"{self._lab}:rejected"),
+            ac.EmailOutcome,
+            background=True,
+        )
 
     async def _notify_rejection(self) -> None:
         """Tells the requester (and who logged the request) that the sample was rejected.

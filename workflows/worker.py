@@ -26,7 +26,9 @@ from lims.reporting.v1 import reporting_pb2_grpc
 from lims.review.v1 import review_pb2_grpc
 from lims.testing.v1 import investigation_pb2_grpc, testing_pb2_grpc
 from workflows.activities import LifecycleActivities
+from workflows.email_activities import EmailActivities
 from workflows.investigation_activities import InvestigationActivities
+from workflows.mailer import mailer_from
 from workflows.oos_investigation import OosInvestigation
 from workflows.retention import SampleRetention
 from workflows.retention_activities import RetentionActivities
@@ -104,6 +106,15 @@ def build_retention_activities(channels: Channels) -> RetentionActivities:
     )
 
 
+def build_email_activities(channels: Channels, settings: Settings) -> EmailActivities:
+    """The e-mail activity, with intake's stub and the configured mail server (if any)."""
+    return EmailActivities(
+        cast("IntakeServiceAsyncStub", intake_pb2_grpc.IntakeServiceStub(channels.intake)),
+        mailer_from(settings),
+        settings.lab_name,
+    )
+
+
 def workflow_runner(*, sandboxed: bool) -> WorkflowRunner:
     """How workflow code runs: in the SDK's sandbox, or straight in the worker's interpreter.
 
@@ -131,6 +142,7 @@ def build_worker(
             *build_activities(channels).all(),
             *build_investigation_activities(channels).all(),
             *build_retention_activities(channels).all(),
+            *build_email_activities(channels, settings).all(),
         ],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         workflow_runner=workflow_runner(sandboxed=sandboxed),

@@ -13,6 +13,7 @@ from services.gateway.api import (
     audit,
     auth,
     notifications,
+    outbox,
     products,
     requests,
     samples,
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (auth, products, requests, samples, tests, users, audit, notifications):
+    for module in (auth, products, requests, samples, tests, users, audit, notifications, outbox):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(custody_api.router, prefix="/api/v1")
     app.include_router(campaigns_api.router, prefix="/api/v1")

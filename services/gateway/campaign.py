@@ -20,7 +20,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import ValidationError
 
-from services.gateway.schemas import NewSampleIn
+from kernel.email_address import email_problem
+from services.gateway.schemas import NewSampleIn, RequestIn
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
@@ -72,6 +73,29 @@ ALIASES: dict[str, str] = {
     "dci": "inns",
     "nom_du_produit": "product_name",
 }
+# Header (normalised) -> the request's contact field. The contact is the request's, not a
+# sample's: the rows that give it must agree (it may be given on the first row only).
+CONTACT_ALIASES: dict[str, str] = {
+    "contact_name": "contact_name",
+    "contact": "contact_name",
+    "contact_person": "contact_name",
+    "nom_du_contact": "contact_name",
+    "personne_a_contacter": "contact_name",
+    "contact_email": "contact_email",
+    "contact_e_mail": "contact_email",
+    "courriel_contact": "contact_email",
+    "email": "contact_email",
+    "e_mail": "contact_email",
+    "courriel": "contact_email",
+    "courriel_du_contact": "contact_email",
+    "contact_phone": "contact_phone",
+    "contact_telephone": "contact_phone",
+    "telephone_contact": "contact_phone",
+    "phone": "contact_phone",
+    "telephone": "contact_phone",
+    "tel": "contact_phone",
+    "telephone_du_contact": "contact_phone",
+}
 # A choice's value -> its French name (normalised), for Literal fields such as the category.
 CHOICE_ALIASES: dict[str, str] = {
     "medicine": "medicament",
@@ -104,6 +128,8 @@ class Campaign:
     samples: list[tuple[int, NewSampleIn]] = field(default_factory=list)
     product_codes: list[tuple[int, str]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # The request's contact fields the file gives (contact_name, contact_email, contact_phone).
+    contact: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -254,9 +280,9 @@ def _columns(header: list[object], campaign: Campaign) -> dict[int, str]:
         if _blank(cell):
             continue
         title = str(cell).strip()
-        name = field_for(title)
+        name = field_for(title) or CONTACT_ALIASES.get(normalise(title))
         if name is None:
-            known = ", ".join(NewSampleIn.model_fields)
+            known = ", ".join([*NewSampleIn.model_fields, *sorted(set(CONTACT_ALIASES.values()))])
             campaign.errors.append(
                 RowError(HEADER_ROW, title, f"unknown column; the columns are: {known}")
             )
@@ -290,11 +316,17 @@ def parse(content: bytes) -> Campaign:
         raise CampaignRefused("the file is empty: a header row, then one row per sample")
     campaign = Campaign()
     columns = _columns(rows[start], campaign)
+    contact = {i: name for i, name in columns.items() if name in RequestIn.model_fields}
+    columns = {i: name for i, name in columns.items() if i not in contact}
     kinds = {name: _kind(name) for name in columns.values()}
+    given_on: dict[str, int] = {}
     for offset, cells in enumerate(rows[start + 1 :], start=start + 2):
         if all(_blank(cell) for cell in cells):
             continue
         campaign.rows += 1
+        for index, name in contact.items():
+            if index < len(cells) and not _blank(cells[index]):
+                _contact(campaign, given_on, offset, name, str(cells[index]).strip())
         values = {
             name: _value(kinds[name], cells[index])
             for index, name in columns.items()
@@ -310,6 +342,30 @@ def parse(content: bytes) -> Campaign:
     if campaign.rows == 0:
         campaign.errors.append(RowError(HEADER_ROW, "row", "no sample rows under the header"))
     return campaign
+
+
+def _contact(campaign: Campaign, given_on: dict[str, int], row: int, name: str, value: str) -> None:
+    """Takes a contact cell: the first row giving a field sets it, later rows must agree."""
+    first = campaign.contact.get(name)
+    if first is None:
+        limit = RequestIn.model_fields[name].metadata
+        longest = next((m.max_length for m in limit if hasattr(m, "max_length")), None)
+        problem = email_problem(value) if name == "contact_email" else None
+        if longest is not None and len(value) > longest:
+            problem = f"at most {longest} characters (got {len(value)})"
+        if problem:
+            campaign.errors.append(RowError(row, name, problem))
+            return
+        campaign.contact[name], given_on[name] = value, row
+    elif value != first:
+        campaign.errors.append(
+            RowError(
+                row,
+                name,
+                f"one contact per request: row {given_on[name]} gives {first!r}, "
+                f"this row {value!r}",
+            )
+        )
 
 
 def check_products(campaign: Campaign, known: set[str]) -> None:

@@ -88,6 +88,8 @@ SUPERVISORS = (Role.REVIEWER, Role.QUALITY, Role.ADMIN)
 CANCELLERS = (Role.REVIEWER, Role.QUALITY, Role.ADMIN, Role.RECEPTION)
 # OOS investigations: Phase I is signed by a supervisor, the Phase II conclusion by quality.
 INVESTIGATORS = (Role.REVIEWER, Role.QUALITY)
+# The e-mail outbox: reception answers the requesters, admin configures the mail server.
+OUTBOX_READERS = (Role.RECEPTION, Role.ADMIN)
 
 AsRequestLogger = Annotated[Acting, Depends(acting_as(*REQUEST_LOGGERS))]
 AsReception = Annotated[Acting, Depends(acting_as(Role.RECEPTION))]
@@ -98,5 +100,6 @@ AsSupervisor = Annotated[Acting, Depends(acting_as(*SUPERVISORS))]
 AsCanceller = Annotated[Acting, Depends(acting_as(*CANCELLERS))]
 AsInvestigator = Annotated[Acting, Depends(acting_as(*INVESTIGATORS))]
 AsQuality = Annotated[Acting, Depends(acting_as(Role.QUALITY))]
+AsOutboxReader = Annotated[Acting, Depends(acting_as(*OUTBOX_READERS))]
 AsStaff = Annotated[Acting, Depends(acting_as(*STAFF))]
 AsAdmin = Annotated[Acting, Depends(acting_as(Role.ADMIN))]

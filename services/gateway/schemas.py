@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from kernel.email_address import MAX_EMAIL, email_problem
 from services.gateway.domain import Role
 
 Purpose = Literal[
@@ -183,7 +184,30 @@ class RequestIn(Input):
     )
     requester_organisation: str = Field(default="", max_length=300)
     external_reference: str = Field(default="", max_length=100)
+    contact_name: str = Field(
+        default="", max_length=200, description="The requester's contact person."
+    )
+    contact_email: str = Field(
+        default="",
+        max_length=MAX_EMAIL,
+        description="Where the lab writes about the request (the rejection notice).",
+        examples=["inspection@example.org"],
+    )
+    contact_phone: str = Field(default="", max_length=50, description="The contact's telephone.")
     samples: list[NewSampleIn] = Field(min_length=1, max_length=5000)
+
+    @field_validator("contact_name", "contact_email", "contact_phone")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("contact_email")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        problem = email_problem(value) if value else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class ActorOut(BaseModel):
@@ -217,6 +241,9 @@ class SampleSummary(BaseModel):
     requester: str
     requester_organisation: str
     external_reference: str
+    contact_name: str = Field(default="", description="The request's contact person.")
+    contact_email: str = Field(default="", description="The request's contact e-mail.")
+    contact_phone: str = Field(default="", description="The request's contact telephone.")
     product_code: str
     product_name: str
     batch_number: str
@@ -275,6 +302,9 @@ class RequestOut(BaseModel):
     requester: str
     requester_organisation: str
     external_reference: str
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
     created_at: Timestamp
     created_by: ActorOut
     samples: list[SampleSummary]
@@ -907,3 +937,29 @@ class NotificationPage(BaseModel):
 
     items: list[NotificationOut]
     unread: int
+
+
+class OutboxEmailOut(BaseModel):
+    """An e-mail the lab owes someone outside it (the rejection notice to a request's contact)."""
+
+    id: int
+    notification_key: str
+    recipient: str
+    subject: str
+    text: str
+    lab_number: str | None = Field(description="The sample it is about.")
+    status: Literal["pending", "sent", "failed"] = Field(
+        description="pending: not sent yet (or no mail server configured); failed: the last "
+        "attempt failed, see error (a retry may still send it)."
+    )
+    attempts: int
+    error: str | None
+    created_at: Timestamp
+    sent_at: Timestamp | None
+
+
+class OutboxPage(BaseModel):
+    """The newest outbox e-mails, and how many match in all."""
+
+    items: list[OutboxEmailOut]
+    total: int

@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
+from kernel.email_address import email_problem
 from kernel.errors import FailedPrecondition, InvalidArgument
 from kernel.lifecycle import SampleStatus, can_transition
 from kernel.timefmt import from_rfc3339
@@ -74,6 +75,9 @@ MAX_SHORT = 100  # dosage form, strength
 MAX_PACK = 200
 MAX_HOLDER = 300
 MAX_STORAGE = 200
+# The requester's contact on a request (the e-mail's limit is kernel.email_address's).
+MAX_CONTACT_NAME = 200
+MAX_CONTACT_PHONE = 50
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
 
@@ -144,6 +148,9 @@ class NewRequest:
     requester: str = ""
     requester_organisation: str = ""
     external_reference: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,9 @@ class RequestDraft:
     external_reference: str
     sla_target_days: int
     samples: tuple[SampleDraft, ...]
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
 
 
 class _Errors:
@@ -196,6 +206,13 @@ class _Errors:
             self.add(field, "required")
         elif len(value) > max_length:
             self.add(field, f"at most {max_length} characters (got {len(value)})")
+        return value
+
+    def email(self, field: str, value: str) -> str:
+        value = value.strip()
+        problem = email_problem(value) if value else None
+        if problem:
+            self.add(field, problem)
         return value
 
     def decimal(self, field: str, value: str, *, required: bool, positive: bool = True) -> str:
@@ -251,6 +268,9 @@ def validate_request(new: NewRequest, actor_username: str) -> RequestDraft:
     requester = errors.text("requester", new.requester, max_length=100) or actor_username.strip()
     organisation = errors.text("requester_organisation", new.requester_organisation, max_length=300)
     reference = errors.text("external_reference", new.external_reference, max_length=100)
+    contact_name = errors.text("contact_name", new.contact_name, max_length=MAX_CONTACT_NAME)
+    contact_email = errors.email("contact_email", new.contact_email)
+    contact_phone = errors.text("contact_phone", new.contact_phone, max_length=MAX_CONTACT_PHONE)
     if not new.samples:
         errors.add("samples", "at least one sample is required")
     elif len(new.samples) > MAX_SAMPLES:
@@ -266,6 +286,9 @@ def validate_request(new: NewRequest, actor_username: str) -> RequestDraft:
         external_reference=reference,
         sla_target_days=sla_target_days(purpose, priority),
         samples=drafts,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
     )
 
 

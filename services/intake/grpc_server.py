@@ -12,6 +12,7 @@ from lims.intake.v1 import intake_pb2, intake_pb2_grpc
 from services.intake import (
     custody_service,
     notification_service,
+    outbox_grpc,
     retention_service,
     service,
     turnaround_grpc,
@@ -93,6 +94,9 @@ def sample_to_proto(sample: Sample, *, timeline: bool) -> intake_pb2.Sample:
         retain_until=to_iso_date(sample.retain_until),
         disposal_due_at=to_rfc3339(sample.disposal_due_at),
         disposed_at=to_rfc3339(sample.disposed_at),
+        contact_name=sample.contact_name,
+        contact_email=sample.contact_email,
+        contact_phone=sample.contact_phone,
     )
     if timeline:
         message.timeline.extend(_event_to_proto(event) for event in sample.events)
@@ -115,6 +119,9 @@ def request_to_proto(request: Request) -> intake_pb2.Request:
         ),
         created_at=to_rfc3339(request.created_at),
         samples=[sample_to_proto(sample, timeline=True) for sample in request.samples],
+        contact_name=request.contact_name,
+        contact_email=request.contact_email,
+        contact_phone=request.contact_phone,
     )
 
 
@@ -126,6 +133,9 @@ def _new_request(message: intake_pb2.CreateRequestRequest) -> NewRequest:
         requester=message.requester,
         requester_organisation=message.requester_organisation,
         external_reference=message.external_reference,
+        contact_name=message.contact_name,
+        contact_email=message.contact_email,
+        contact_phone=message.contact_phone,
         samples=tuple(
             NewSample(
                 product_code=s.product_code,
@@ -288,6 +298,24 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
     ) -> intake_pb2.Notification:
         """Marks one of the user's notifications read."""
         return await self._db.write_call(_mark_read, request)
+
+    async def QueueRejectionNotice(
+        self, request: intake_pb2.QueueRejectionNoticeRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.QueueRejectionNoticeResponse:
+        """The rejection notice to the request's contact, in the outbox; idempotent on the key."""
+        return await self._db.write_call(outbox_grpc.queue_rejection_notice, request)
+
+    async def RecordEmailDelivery(
+        self, request: intake_pb2.RecordEmailDeliveryRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.OutboxEmail:
+        """Records an attempt to send an outbox e-mail."""
+        return await self._db.write_call(outbox_grpc.record_delivery, request)
+
+    async def ListOutbox(
+        self, request: intake_pb2.ListOutboxRequest, context: grpc.aio.ServicerContext
+    ) -> intake_pb2.ListOutboxResponse:
+        """The newest outbox e-mails."""
+        return await self._db.read_call(outbox_grpc.list_outbox, request)
 
     def _record_custody(
         self, session: Session, request: intake_pb2.RecordCustodyRequest

@@ -21,9 +21,17 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from kernel.audit import AuditEntryMixin, AuditHeadMixin
 from kernel.db import new_metadata
+from kernel.email_address import MAX_EMAIL
 from kernel.lifecycle import SampleStatus
 from services.intake.custody import CustodyKind
-from services.intake.domain import Priority, ProductCategory, Purpose
+from services.intake.domain import (
+    MAX_CONTACT_NAME,
+    MAX_CONTACT_PHONE,
+    Priority,
+    ProductCategory,
+    Purpose,
+)
+from services.intake.outbox import EmailStatus
 from services.intake.turnaround import Basis
 
 
@@ -67,6 +75,10 @@ class Request(Base):
     requester: Mapped[str] = mapped_column(String(100))
     requester_organisation: Mapped[str] = mapped_column(String(300))
     external_reference: Mapped[str] = mapped_column(String(100))
+    # Whom the lab writes to about the request (the rejection notice); each may be ''.
+    contact_name: Mapped[str] = mapped_column(String(MAX_CONTACT_NAME), default="")
+    contact_email: Mapped[str] = mapped_column(String(MAX_EMAIL), default="")
+    contact_phone: Mapped[str] = mapped_column(String(MAX_CONTACT_PHONE), default="")
     created_by_username: Mapped[str] = mapped_column(String(100))
     created_by_full_name: Mapped[str] = mapped_column(String(200))
     created_by_role: Mapped[str] = mapped_column(String(50))
@@ -102,6 +114,9 @@ class Sample(Base):
     requester: Mapped[str] = mapped_column(String(100))
     requester_organisation: Mapped[str] = mapped_column(String(300))
     external_reference: Mapped[str] = mapped_column(String(100))
+    contact_name: Mapped[str] = mapped_column(String(MAX_CONTACT_NAME), default="")
+    contact_email: Mapped[str] = mapped_column(String(MAX_EMAIL), default="")
+    contact_phone: Mapped[str] = mapped_column(String(MAX_CONTACT_PHONE), default="")
 
     product_code: Mapped[str] = mapped_column(String(50))
     product_name: Mapped[str] = mapped_column(String(300))
@@ -276,6 +291,31 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     read_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class OutboxEmail(Base):
+    """An e-mail the lab owes someone outside it (the rejection notice to a request's contact):
+    written with the notification key of what caused it, so a retried activity writes it once,
+    then marked sent, or failed with the mail server's answer (a later attempt may still send
+    it). Pending while no mail server is configured."""
+
+    __tablename__ = "email_outbox"
+    __table_args__: Any = (
+        UniqueConstraint("notification_key"),
+        Index("ix_email_outbox_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notification_key: Mapped[str] = mapped_column(String(300))
+    recipient: Mapped[str] = mapped_column(String(MAX_EMAIL))
+    subject: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    lab_number: Mapped[str] = mapped_column(String(40))
+    status: Mapped[EmailStatus] = mapped_column(_enum(EmailStatus))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class TurnaroundTarget(Base):

@@ -14,12 +14,14 @@ from services.intake.models import (
     Holiday,
     LabCalendar,
     Notification,
+    OutboxEmail,
     Request,
     Sample,
     SampleEvent,
     StorageLocation,
     TurnaroundTarget,
 )
+from services.intake.outbox import EmailStatus
 from services.intake.turnaround import Target, WorkingCalendar, default_targets, parse_weekdays
 
 
@@ -281,3 +283,22 @@ def notification_for(
         .where(Notification.id == notification_id, _addressed_to(username, roles))
         .with_for_update()
     )
+
+
+def email_by_key(session: Session, key: str, *, lock: bool = False) -> OutboxEmail | None:
+    """The outbox e-mail written with this idempotency key; `lock` holds its row until the
+    transaction ends, so two deliveries of the same e-mail are recorded one after the other."""
+    query = select(OutboxEmail).where(OutboxEmail.notification_key == key)
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def outbox(
+    session: Session, statuses: list[EmailStatus], limit: int
+) -> tuple[list[OutboxEmail], int]:
+    """The newest outbox e-mails in these statuses (all when empty), and how many match."""
+    where = [OutboxEmail.status.in_(statuses)] if statuses else []
+    found = session.scalars(
+        select(OutboxEmail).where(*where).order_by(OutboxEmail.id.desc()).limit(limit)
+    )
+    total = session.scalar(select(func.count()).select_from(OutboxEmail).where(*where))
+    return list(found), total or 0

@@ -77,6 +77,31 @@ async def test_a_campaign_of_300_rows_is_one_request_with_consecutive_lab_number
     assert (await handle.describe()).status is not None
 
 
+async def test_a_campaign_with_contact_columns_gives_the_request_its_contact(
+    stack: Stack,
+) -> None:
+    batch = f"CT-{uuid.uuid4().hex[:6]}"
+    lines = [
+        HEADER + ";Personne à contacter;Courriel",
+        f"PARA-500-TAB;{batch}-1;Laprophan;01/03/2025;28/02/2028;100;comprimés;"
+        "Dr Idrissi;inspection@example.org",
+        f"PARA-500-TAB;{batch}-2;Laprophan;01/03/2025;28/02/2028;100;comprimés;;",
+    ]
+    answer = await upload(stack, "reception", "\r\n".join(lines).encode())
+
+    assert answer.status_code == 201, answer.text
+    created = answer.json()
+    assert (created["contact_name"], created["contact_email"]) == (
+        "Dr Idrissi",
+        "inspection@example.org",
+    )
+    assert {s["contact_email"] for s in created["samples"]} == {"inspection@example.org"}
+    # A second, different name: the request has one contact.
+    lines[2] = lines[2].removesuffix(";;") + ";Dr B;"
+    body = problem(await upload(stack, "reception", "\r\n".join(lines).encode()), 422)
+    assert [(e["row"], e["field"]) for e in body["report"]["errors"]] == [(3, "contact_name")]
+
+
 async def test_a_file_with_two_bad_rows_registers_nothing_and_reports_both(stack: Stack) -> None:
     batch = f"BAD-{uuid.uuid4().hex[:6]}"
     content = campaign_csv(

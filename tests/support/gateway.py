@@ -151,9 +151,11 @@ class Stack:
 
 
 @asynccontextmanager
-async def full_stack(directory: Path) -> AsyncIterator[Stack]:
+async def full_stack(
+    directory: Path, settings_update: dict[str, Any] | None = None
+) -> AsyncIterator[Stack]:
     """Temporal dev server, the four services, the worker and the gateway, all in this process;
-    every demo user signed in."""
+    every demo user signed in. `settings_update` changes the worker's and gateway's settings."""
     temporal = Path(sys.executable).parent / "temporal"
     async with (
         await WorkflowEnvironment.start_local(
@@ -166,6 +168,7 @@ async def full_stack(directory: Path) -> AsyncIterator[Stack]:
                 "temporal_address": env.client.service_client.config.target_host,
                 "gateway_database_url": sqlite_url(directory, "gateway"),
             }
+            | (settings_update or {})
         )
         await prepare(settings)
         app = create_app(settings)

@@ -216,3 +216,39 @@ def test_choices_are_read_in_french_or_english_and_other_fields_by_name() -> Non
         ("medical_device", "", ""),
     ]
     assert [(e.row, e.field) for e in read.errors] == [(5, "product_category")]
+
+
+def test_contact_columns_in_french_or_english_give_the_request_its_contact() -> None:
+    header = FRENCH + ";Personne à contacter;Courriel;Téléphone"
+    read = parse(
+        csv_bytes(
+            header,
+            "PARA-500-TAB;B1;Laprophan;01/03/2025;28/02/2028;100;comprimés;Dr Idrissi;"
+            "a@example.org;+212 5 37",
+            "PARA-500-TAB;B2;Laprophan;01/03/2025;28/02/2028;100;comprimés;;;",
+        )
+    )
+    assert read.errors == []
+    assert read.contact == {
+        "contact_name": "Dr Idrissi",
+        "contact_email": "a@example.org",
+        "contact_phone": "+212 5 37",
+    }
+    english = parse(csv_bytes(ENGLISH + ",Contact e-mail", "P,B,M,,,1,u,a@example.org"))
+    assert (english.errors, english.contact) == ([], {"contact_email": "a@example.org"})
+
+
+def test_a_second_contact_or_a_bad_email_is_a_row_error() -> None:
+    read = parse(
+        csv_bytes(
+            ENGLISH + ",email,contact",
+            "P,B1,M,,,1,u,a@example.org,Dr A",
+            "P,B2,M,,,1,u,b@example.org,Dr A",
+            "P,B3,M,,,1,u,,Dr B",
+        )
+    )
+    assert [(e.row, e.field) for e in read.errors] == [(3, "contact_email"), (4, "contact_name")]
+    assert "one contact per request: row 2 gives 'a@example.org'" in read.errors[0].message
+    bad = parse(csv_bytes(ENGLISH + ",email", "P,B1,M,,,1,u,not-an-address"))
+    assert [(e.row, e.field) for e in bad.errors] == [(2, "contact_email")]
+    assert "is not an e-mail address" in bad.errors[0].message

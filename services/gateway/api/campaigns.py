@@ -132,6 +132,7 @@ async def import_campaign(
                 "priority": form.priority,
                 "requester_organisation": form.requester_organisation,
                 "external_reference": form.reference,
+                **parsed.contact,
                 "samples": [sample for _, sample in parsed.samples] or [None],
             }
         )

@@ -112,6 +112,9 @@ async def create_request(
             requester=owner,
             requester_organisation=body.requester_organisation,
             external_reference=body.external_reference,
+            contact_name=body.contact_name,
+            contact_email=body.contact_email,
+            contact_phone=body.contact_phone,
             samples=[
                 intake_pb2.NewSample(
                     product_code=sample.product_code,

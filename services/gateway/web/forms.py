@@ -420,6 +420,9 @@ def _request_body(form: dict[str, str]) -> Body:
         "priority": form.get("priority", "routine"),
         "requester_organisation": form.get("requester_organisation", ""),
         "external_reference": form.get("external_reference", ""),
+        "contact_name": form.get("contact_name", ""),
+        "contact_email": form.get("contact_email", ""),
+        "contact_phone": form.get("contact_phone", ""),
         "samples": samples_in,
     }
     return body

@@ -245,6 +245,10 @@ REFUSAL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         N_("'%(value)s' is not a number"),
     ),
     (
+        re.compile(r"^'(?P<value>.*)' is not an e-mail address \(e\.g\. name@example\.org\)$"),
+        N_("'%(value)s' is not an e-mail address (e.g. name@example.org)"),
+    ),
+    (
         re.compile(r"^expected (?P<expected>\d+) values?, got (?P<got>\d+)$"),
         N_("expected %(expected)s values, got %(got)s"),
     ),

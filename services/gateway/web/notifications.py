@@ -5,7 +5,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.gateway.api import notifications as api
-from services.gateway.deps import Clients
+from services.gateway.api.outbox import outbox_page
+from services.gateway.deps import OUTBOX_READERS, Clients
 from services.gateway.web.render import page
 from services.gateway.web.session import WebUser, check_csrf
 
@@ -16,7 +17,12 @@ router = APIRouter(include_in_schema=False)
 async def notifications_page(request: Request, clients: Clients, identity: WebUser) -> HTMLResponse:
     """The user's notifications, unread first."""
     inbox = await api.inbox(clients, identity)
-    return page(request, clients, "notifications.html", {"inbox": inbox}, identity=identity)
+    # Reception and admin also see the e-mails owed to requesters, and whether they went.
+    outbox = None
+    if any(role in identity.roles for role in OUTBOX_READERS):
+        outbox = await outbox_page(clients, [], page_size=20)
+    context = {"inbox": inbox, "outbox": outbox}
+    return page(request, clients, "notifications.html", context, identity=identity)
 
 
 @router.get("/notifications/count")

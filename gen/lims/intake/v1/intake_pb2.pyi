@@ -225,6 +225,9 @@ class Request(_message.Message):
     CREATED_BY_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     SAMPLES_FIELD_NUMBER: _builtins.int
+    CONTACT_NAME_FIELD_NUMBER: _builtins.int
+    CONTACT_EMAIL_FIELD_NUMBER: _builtins.int
+    CONTACT_PHONE_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Server-assigned id, e.g. "REQ-2026-00001"."""
     purpose: _common_pb2.Purpose.ValueType
@@ -239,6 +242,12 @@ class Request(_message.Message):
     """Dossier, case or order number given by the requester."""
     created_at: _builtins.str
     """When, RFC 3339 (UTC)."""
+    contact_name: _builtins.str
+    """The requester's contact person; may be empty."""
+    contact_email: _builtins.str
+    """The contact's e-mail address (the rejection notice goes there); may be empty."""
+    contact_phone: _builtins.str
+    """The contact's telephone number; may be empty."""
     @_builtins.property
     def created_by(self) -> _common_pb2.Actor:
         """Who logged it."""
@@ -259,10 +268,13 @@ class Request(_message.Message):
         created_by: _common_pb2.Actor | None = ...,
         created_at: _builtins.str = ...,
         samples: _abc.Iterable[Global___Sample] | None = ...,
+        contact_name: _builtins.str = ...,
+        contact_email: _builtins.str = ...,
+        contact_phone: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_by", b"created_by"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "created_by", b"created_by", "external_reference", b"external_reference", "priority", b"priority", "purpose", b"purpose", "request_id", b"request_id", "requester", b"requester", "requester_organisation", b"requester_organisation", "samples", b"samples"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["contact_email", b"contact_email", "contact_name", b"contact_name", "contact_phone", b"contact_phone", "created_at", b"created_at", "created_by", b"created_by", "external_reference", b"external_reference", "priority", b"priority", "purpose", b"purpose", "request_id", b"request_id", "requester", b"requester", "requester_organisation", b"requester_organisation", "samples", b"samples"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -319,6 +331,9 @@ class Sample(_message.Message):
     RETAIN_UNTIL_FIELD_NUMBER: _builtins.int
     DISPOSAL_DUE_AT_FIELD_NUMBER: _builtins.int
     DISPOSED_AT_FIELD_NUMBER: _builtins.int
+    CONTACT_NAME_FIELD_NUMBER: _builtins.int
+    CONTACT_EMAIL_FIELD_NUMBER: _builtins.int
+    CONTACT_PHONE_FIELD_NUMBER: _builtins.int
     lab_number: _builtins.str
     """Lab number, e.g. "LNCM-2026-00001"."""
     request_id: _builtins.str
@@ -413,6 +428,12 @@ class Sample(_message.Message):
     """When the disposal reminder fell, RFC 3339; empty before."""
     disposed_at: _builtins.str
     """When the sample was disposed of, RFC 3339; empty before."""
+    contact_name: _builtins.str
+    """The request's contact person, copied from the request; may be empty."""
+    contact_email: _builtins.str
+    """The request's contact e-mail, copied from the request; may be empty."""
+    contact_phone: _builtins.str
+    """The request's contact telephone, copied from the request; may be empty."""
     @_builtins.property
     def timeline(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.Event]:
         """What happened to the sample, oldest first."""
@@ -465,10 +486,13 @@ class Sample(_message.Message):
         retain_until: _builtins.str = ...,
         disposal_due_at: _builtins.str = ...,
         disposed_at: _builtins.str = ...,
+        contact_name: _builtins.str = ...,
+        contact_email: _builtins.str = ...,
+        contact_phone: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch_number", b"batch_number", "condition_on_receipt", b"condition_on_receipt", "created_at", b"created_at", "disposal_due_at", b"disposal_due_at", "disposed_at", b"disposed_at", "dosage_form", b"dosage_form", "expiry_date", b"expiry_date", "external_reference", b"external_reference", "inns", b"inns", "insufficient_quantity_reason", b"insufficient_quantity_reason", "lab_number", b"lab_number", "labelling_legible", b"labelling_legible", "manufacture_date", b"manufacture_date", "manufacturer", b"manufacturer", "marketing_authorisation_holder", b"marketing_authorisation_holder", "pack", b"pack", "priority", b"priority", "product_category", b"product_category", "product_code", b"product_code", "product_name", b"product_name", "purpose", b"purpose", "quantity", b"quantity", "quantity_received", b"quantity_received", "quantity_required", b"quantity_required", "quantity_sufficient", b"quantity_sufficient", "quantity_unit", b"quantity_unit", "received_at", b"received_at", "rejection_reason", b"rejection_reason", "request_id", b"request_id", "requester", b"requester", "requester_organisation", b"requester_organisation", "retain_until", b"retain_until", "seals_intact", b"seals_intact", "sla_basis", b"sla_basis", "sla_breached_at", b"sla_breached_at", "sla_due_at", b"sla_due_at", "sla_target_days", b"sla_target_days", "sla_target_seconds", b"sla_target_seconds", "sla_warning_at", b"sla_warning_at", "status", b"status", "status_before_hold", b"status_before_hold", "storage_conditions", b"storage_conditions", "strength", b"strength", "temperature_on_arrival", b"temperature_on_arrival", "timeline", b"timeline"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch_number", b"batch_number", "condition_on_receipt", b"condition_on_receipt", "contact_email", b"contact_email", "contact_name", b"contact_name", "contact_phone", b"contact_phone", "created_at", b"created_at", "disposal_due_at", b"disposal_due_at", "disposed_at", b"disposed_at", "dosage_form", b"dosage_form", "expiry_date", b"expiry_date", "external_reference", b"external_reference", "inns", b"inns", "insufficient_quantity_reason", b"insufficient_quantity_reason", "lab_number", b"lab_number", "labelling_legible", b"labelling_legible", "manufacture_date", b"manufacture_date", "manufacturer", b"manufacturer", "marketing_authorisation_holder", b"marketing_authorisation_holder", "pack", b"pack", "priority", b"priority", "product_category", b"product_category", "product_code", b"product_code", "product_name", b"product_name", "purpose", b"purpose", "quantity", b"quantity", "quantity_received", b"quantity_received", "quantity_required", b"quantity_required", "quantity_sufficient", b"quantity_sufficient", "quantity_unit", b"quantity_unit", "received_at", b"received_at", "rejection_reason", b"rejection_reason", "request_id", b"request_id", "requester", b"requester", "requester_organisation", b"requester_organisation", "retain_until", b"retain_until", "seals_intact", b"seals_intact", "sla_basis", b"sla_basis", "sla_breached_at", b"sla_breached_at", "sla_due_at", b"sla_due_at", "sla_target_days", b"sla_target_days", "sla_target_seconds", b"sla_target_seconds", "sla_warning_at", b"sla_warning_at", "status", b"status", "status_before_hold", b"status_before_hold", "storage_conditions", b"storage_conditions", "strength", b"strength", "temperature_on_arrival", b"temperature_on_arrival", "timeline", b"timeline"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -568,6 +592,9 @@ class CreateRequestRequest(_message.Message):
     REQUESTER_ORGANISATION_FIELD_NUMBER: _builtins.int
     EXTERNAL_REFERENCE_FIELD_NUMBER: _builtins.int
     SAMPLES_FIELD_NUMBER: _builtins.int
+    CONTACT_NAME_FIELD_NUMBER: _builtins.int
+    CONTACT_EMAIL_FIELD_NUMBER: _builtins.int
+    CONTACT_PHONE_FIELD_NUMBER: _builtins.int
     request_key: _builtins.str
     """Caller-chosen key; a retry with the same key returns the same request."""
     purpose: _common_pb2.Purpose.ValueType
@@ -580,6 +607,12 @@ class CreateRequestRequest(_message.Message):
     """Requesting organisation."""
     external_reference: _builtins.str
     """Dossier or case number."""
+    contact_name: _builtins.str
+    """The requester's contact person (at most 200 characters); optional."""
+    contact_email: _builtins.str
+    """The contact's e-mail address; optional, refused when not an address."""
+    contact_phone: _builtins.str
+    """The contact's telephone number (at most 50 characters); optional."""
     @_builtins.property
     def actor(self) -> _common_pb2.Actor:
         """Who logs it."""
@@ -599,10 +632,13 @@ class CreateRequestRequest(_message.Message):
         requester_organisation: _builtins.str = ...,
         external_reference: _builtins.str = ...,
         samples: _abc.Iterable[Global___NewSample] | None = ...,
+        contact_name: _builtins.str = ...,
+        contact_email: _builtins.str = ...,
+        contact_phone: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "external_reference", b"external_reference", "priority", b"priority", "purpose", b"purpose", "request_key", b"request_key", "requester", b"requester", "requester_organisation", b"requester_organisation", "samples", b"samples"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "contact_email", b"contact_email", "contact_name", b"contact_name", "contact_phone", b"contact_phone", "external_reference", b"external_reference", "priority", b"priority", "purpose", b"purpose", "request_key", b"request_key", "requester", b"requester", "requester_organisation", b"requester_organisation", "samples", b"samples"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1812,3 +1848,205 @@ class MarkNotificationReadRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MarkNotificationReadRequest: _TypeAlias = MarkNotificationReadRequest  # noqa: Y015
+
+@_typing.final
+class OutboxEmail(_message.Message):
+    """An e-mail the lab owes someone outside it, kept until sent."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    NOTIFICATION_KEY_FIELD_NUMBER: _builtins.int
+    RECIPIENT_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    LAB_NUMBER_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    ATTEMPTS_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    SENT_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.int
+    """Server-assigned id."""
+    notification_key: _builtins.str
+    """The idempotency key of what caused it, e.g. "LNCM-2026-00001:rejected"."""
+    recipient: _builtins.str
+    """The address it goes to."""
+    subject: _builtins.str
+    """Subject line."""
+    text: _builtins.str
+    """Plain text body."""
+    lab_number: _builtins.str
+    """The sample it is about."""
+    status: _builtins.str
+    """pending (not sent yet, or no mail server configured), sent or failed."""
+    attempts: _builtins.int
+    """How many attempts to send were recorded."""
+    error: _builtins.str
+    """The mail server's answer to the last failed attempt; empty otherwise."""
+    created_at: _builtins.str
+    """When written, RFC 3339 (UTC)."""
+    sent_at: _builtins.str
+    """When sent, RFC 3339; empty before."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.int = ...,
+        notification_key: _builtins.str = ...,
+        recipient: _builtins.str = ...,
+        subject: _builtins.str = ...,
+        text: _builtins.str = ...,
+        lab_number: _builtins.str = ...,
+        status: _builtins.str = ...,
+        attempts: _builtins.int = ...,
+        error: _builtins.str = ...,
+        created_at: _builtins.str = ...,
+        sent_at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "created_at", b"created_at", "error", b"error", "id", b"id", "lab_number", b"lab_number", "notification_key", b"notification_key", "recipient", b"recipient", "sent_at", b"sent_at", "status", b"status", "subject", b"subject", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OutboxEmail: _TypeAlias = OutboxEmail  # noqa: Y015
+
+@_typing.final
+class QueueRejectionNoticeRequest(_message.Message):
+    """Input of QueueRejectionNotice."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LAB_NUMBER_FIELD_NUMBER: _builtins.int
+    NOTIFICATION_KEY_FIELD_NUMBER: _builtins.int
+    LAB_NAME_FIELD_NUMBER: _builtins.int
+    lab_number: _builtins.str
+    """The rejected sample."""
+    notification_key: _builtins.str
+    """The caller's idempotency key."""
+    lab_name: _builtins.str
+    """The lab's name, signing the notice."""
+    def __init__(
+        self,
+        *,
+        lab_number: _builtins.str = ...,
+        notification_key: _builtins.str = ...,
+        lab_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lab_name", b"lab_name", "lab_number", b"lab_number", "notification_key", b"notification_key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QueueRejectionNoticeRequest: _TypeAlias = QueueRejectionNoticeRequest  # noqa: Y015
+
+@_typing.final
+class QueueRejectionNoticeResponse(_message.Message):
+    """Output of QueueRejectionNotice."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EMAILS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def emails(self) -> _containers.RepeatedCompositeFieldContainer[Global___OutboxEmail]:
+        """The notice written (or written before with the key); empty when the request has no e-mail."""
+
+    def __init__(
+        self,
+        *,
+        emails: _abc.Iterable[Global___OutboxEmail] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["emails", b"emails"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QueueRejectionNoticeResponse: _TypeAlias = QueueRejectionNoticeResponse  # noqa: Y015
+
+@_typing.final
+class RecordEmailDeliveryRequest(_message.Message):
+    """Input of RecordEmailDelivery."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NOTIFICATION_KEY_FIELD_NUMBER: _builtins.int
+    SENT_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    notification_key: _builtins.str
+    """The outbox e-mail's notification key."""
+    sent: _builtins.bool
+    """Whether the mail server accepted it."""
+    error: _builtins.str
+    """The mail server's answer when it did not; required then."""
+    def __init__(
+        self,
+        *,
+        notification_key: _builtins.str = ...,
+        sent: _builtins.bool = ...,
+        error: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "notification_key", b"notification_key", "sent", b"sent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordEmailDeliveryRequest: _TypeAlias = RecordEmailDeliveryRequest  # noqa: Y015
+
+@_typing.final
+class ListOutboxRequest(_message.Message):
+    """Input of ListOutbox."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUSES_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """At most this many, newest first (1 to 200; 0 means 50)."""
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only these statuses (pending, sent, failed); every one when empty."""
+
+    def __init__(
+        self,
+        *,
+        statuses: _abc.Iterable[_builtins.str] | None = ...,
+        page_size: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListOutboxRequest: _TypeAlias = ListOutboxRequest  # noqa: Y015
+
+@_typing.final
+class ListOutboxResponse(_message.Message):
+    """Output of ListOutbox."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EMAILS_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    total: _builtins.int
+    """How many match in all."""
+    @_builtins.property
+    def emails(self) -> _containers.RepeatedCompositeFieldContainer[Global___OutboxEmail]:
+        """The e-mails, newest first."""
+
+    def __init__(
+        self,
+        *,
+        emails: _abc.Iterable[Global___OutboxEmail] | None = ...,
+        total: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["emails", b"emails", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListOutboxResponse: _TypeAlias = ListOutboxResponse  # noqa: Y015

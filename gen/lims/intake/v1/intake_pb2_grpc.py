@@ -140,6 +140,21 @@ class IntakeServiceStub:
                 request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.MarkNotificationReadRequest.SerializeToString,
                 response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.Notification.FromString,
                 _registered_method=True)
+        self.QueueRejectionNotice = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/QueueRejectionNotice',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.QueueRejectionNoticeRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.QueueRejectionNoticeResponse.FromString,
+                _registered_method=True)
+        self.RecordEmailDelivery = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/RecordEmailDelivery',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.RecordEmailDeliveryRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.OutboxEmail.FromString,
+                _registered_method=True)
+        self.ListOutbox = channel.unary_unary(
+                '/lims.intake.v1.IntakeService/ListOutbox',
+                request_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListOutboxRequest.SerializeToString,
+                response_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListOutboxResponse.FromString,
+                _registered_method=True)
 
 
 class IntakeServiceServicer:
@@ -303,6 +318,28 @@ class IntakeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def QueueRejectionNotice(self, request, context):
+        """Writes the rejection notice of a rejected sample to its request's contact e-mail in the
+        outbox (idempotent on the key); none when the request gives no e-mail.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordEmailDelivery(self, request, context):
+        """Records an attempt to send an outbox e-mail: sent, or failed with the server's answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOutbox(self, request, context):
+        """The newest outbox e-mails, optionally in some statuses only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntakeServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -410,6 +447,21 @@ def add_IntakeServiceServicer_to_server(servicer, server):
                     servicer.MarkNotificationRead,
                     request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.MarkNotificationReadRequest.FromString,
                     response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.Notification.SerializeToString,
+            ),
+            'QueueRejectionNotice': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueueRejectionNotice,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.QueueRejectionNoticeRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.QueueRejectionNoticeResponse.SerializeToString,
+            ),
+            'RecordEmailDelivery': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordEmailDelivery,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.RecordEmailDeliveryRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.OutboxEmail.SerializeToString,
+            ),
+            'ListOutbox': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOutbox,
+                    request_deserializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListOutboxRequest.FromString,
+                    response_serializer=lims_dot_intake_dot_v1_dot_intake__pb2.ListOutboxResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -980,6 +1032,87 @@ class IntakeService:
             '/lims.intake.v1.IntakeService/MarkNotificationRead',
             lims_dot_intake_dot_v1_dot_intake__pb2.MarkNotificationReadRequest.SerializeToString,
             lims_dot_intake_dot_v1_dot_intake__pb2.Notification.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueueRejectionNotice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/QueueRejectionNotice',
+            lims_dot_intake_dot_v1_dot_intake__pb2.QueueRejectionNoticeRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.QueueRejectionNoticeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordEmailDelivery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/RecordEmailDelivery',
+            lims_dot_intake_dot_v1_dot_intake__pb2.RecordEmailDeliveryRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.OutboxEmail.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOutbox(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lims.intake.v1.IntakeService/ListOutbox',
+            lims_dot_intake_dot_v1_dot_intake__pb2.ListOutboxRequest.SerializeToString,
+            lims_dot_intake_dot_v1_dot_intake__pb2.ListOutboxResponse.FromString,
             options,
             channel_credentials,
             insecure,

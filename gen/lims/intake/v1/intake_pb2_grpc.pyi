@@ -93,6 +93,14 @@ class IntakeServiceStub:
     """A user's notifications (their own and their roles'), unread first, newest first."""
     MarkNotificationRead: _grpc.UnaryUnaryMultiCallable[_intake_pb2.MarkNotificationReadRequest, _intake_pb2.Notification]
     """Marks one of a user's notifications read. NOT_FOUND when it is not theirs."""
+    QueueRejectionNotice: _grpc.UnaryUnaryMultiCallable[_intake_pb2.QueueRejectionNoticeRequest, _intake_pb2.QueueRejectionNoticeResponse]
+    """Writes the rejection notice of a rejected sample to its request's contact e-mail in the
+    outbox (idempotent on the key); none when the request gives no e-mail.
+    """
+    RecordEmailDelivery: _grpc.UnaryUnaryMultiCallable[_intake_pb2.RecordEmailDeliveryRequest, _intake_pb2.OutboxEmail]
+    """Records an attempt to send an outbox e-mail: sent, or failed with the server's answer."""
+    ListOutbox: _grpc.UnaryUnaryMultiCallable[_intake_pb2.ListOutboxRequest, _intake_pb2.ListOutboxResponse]
+    """The newest outbox e-mails, optionally in some statuses only."""
 
 @_typing.type_check_only
 class IntakeServiceAsyncStub(IntakeServiceStub):
@@ -157,6 +165,14 @@ class IntakeServiceAsyncStub(IntakeServiceStub):
     """A user's notifications (their own and their roles'), unread first, newest first."""
     MarkNotificationRead: _aio.UnaryUnaryMultiCallable[_intake_pb2.MarkNotificationReadRequest, _intake_pb2.Notification]  # type: ignore[assignment]
     """Marks one of a user's notifications read. NOT_FOUND when it is not theirs."""
+    QueueRejectionNotice: _aio.UnaryUnaryMultiCallable[_intake_pb2.QueueRejectionNoticeRequest, _intake_pb2.QueueRejectionNoticeResponse]  # type: ignore[assignment]
+    """Writes the rejection notice of a rejected sample to its request's contact e-mail in the
+    outbox (idempotent on the key); none when the request gives no e-mail.
+    """
+    RecordEmailDelivery: _aio.UnaryUnaryMultiCallable[_intake_pb2.RecordEmailDeliveryRequest, _intake_pb2.OutboxEmail]  # type: ignore[assignment]
+    """Records an attempt to send an outbox e-mail: sent, or failed with the server's answer."""
+    ListOutbox: _aio.UnaryUnaryMultiCallable[_intake_pb2.ListOutboxRequest, _intake_pb2.ListOutboxResponse]  # type: ignore[assignment]
+    """The newest outbox e-mails, optionally in some statuses only."""
 
 class IntakeServiceServicer(metaclass=_abc_1.ABCMeta):
     """Owns requests and samples. Every mutating call is idempotent on a key the caller supplies."""
@@ -344,5 +360,31 @@ class IntakeServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_intake_pb2.Notification, _abc.Awaitable[_intake_pb2.Notification]]:
         """Marks one of a user's notifications read. NOT_FOUND when it is not theirs."""
+
+    @_abc_1.abstractmethod
+    def QueueRejectionNotice(
+        self,
+        request: _intake_pb2.QueueRejectionNoticeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.QueueRejectionNoticeResponse, _abc.Awaitable[_intake_pb2.QueueRejectionNoticeResponse]]:
+        """Writes the rejection notice of a rejected sample to its request's contact e-mail in the
+        outbox (idempotent on the key); none when the request gives no e-mail.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordEmailDelivery(
+        self,
+        request: _intake_pb2.RecordEmailDeliveryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.OutboxEmail, _abc.Awaitable[_intake_pb2.OutboxEmail]]:
+        """Records an attempt to send an outbox e-mail: sent, or failed with the server's answer."""
+
+    @_abc_1.abstractmethod
+    def ListOutbox(
+        self,
+        request: _intake_pb2.ListOutboxRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_intake_pb2.ListOutboxResponse, _abc.Awaitable[_intake_pb2.ListOutboxResponse]]:
+        """The newest outbox e-mails, optionally in some statuses only."""
 
 def add_IntakeServiceServicer_to_server(servicer: IntakeServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
