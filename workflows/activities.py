@@ -18,7 +18,7 @@ from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2
 from lims.reporting.v1 import reporting_pb2
 from lims.review.v1 import review_pb2
-from lims.testing.v1 import testing_pb2
+from lims.testing.v1 import investigation_pb2, testing_pb2
 from workflows import activity_contracts as ac
 from workflows.certificate import canonical_text, certificate_content, result_text
 from workflows.contracts import ActorRef, ErrorType, TestState
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from lims.intake.v1.intake_pb2_grpc import IntakeServiceAsyncStub
     from lims.reporting.v1.reporting_pb2_grpc import ReportingServiceAsyncStub
     from lims.review.v1.review_pb2_grpc import ReviewServiceAsyncStub
+    from lims.testing.v1.investigation_pb2_grpc import InvestigationServiceAsyncStub
     from lims.testing.v1.testing_pb2_grpc import TestingServiceAsyncStub
 
 Request = TypeVar("Request")
@@ -84,7 +85,7 @@ def test_json(test: testing_pb2.Test) -> str:
 
 
 class LifecycleActivities:
-    """Activities of SampleLifecycle; the worker builds one with its four gRPC stubs."""
+    """Activities of SampleLifecycle; the worker builds one with its gRPC stubs."""
 
     def __init__(
         self,
@@ -92,11 +93,13 @@ class LifecycleActivities:
         testing: "TestingServiceAsyncStub",
         review: "ReviewServiceAsyncStub",
         reporting: "ReportingServiceAsyncStub",
+        investigations: "InvestigationServiceAsyncStub",
     ) -> None:
         self._intake = intake
         self._testing = testing
         self._review = review
         self._reporting = reporting
+        self._investigations = investigations
 
     @activity.defn(name=ac.RECORD_RECEIPT)
     async def record_receipt(self, request: ac.RecordReceipt) -> ac.ReceiptRecorded:
@@ -293,14 +296,21 @@ class LifecycleActivities:
 
     @activity.defn(name=ac.ISSUE_CERTIFICATE)
     async def issue_certificate(self, request: ac.IssueCertificate) -> ac.CertificateIssued:
-        """Issues the certificate from the three services' records (idempotent per sample)."""
-        sample, plan, signatures = await self._records(request.lab_number)
+        """Issues the certificate from the three services' records and the sample's OOS
+        investigations (idempotent per sample)."""
+        (sample, plan, signatures), investigations = await asyncio.gather(
+            self._records(request.lab_number),
+            call(
+                self._investigations.ListInvestigations,
+                investigation_pb2.ListInvestigationsRequest(lab_number=request.lab_number),
+            ),
+        )
+        content = certificate_content(
+            sample, plan, signatures, investigations=investigations.investigations
+        )
         certificate = await call(
             self._reporting.IssueCertificate,
-            reporting_pb2.IssueCertificateRequest(
-                actor=actor_pb(request.actor),
-                content=certificate_content(sample, plan, signatures),
-            ),
+            reporting_pb2.IssueCertificateRequest(actor=actor_pb(request.actor), content=content),
         )
         return ac.CertificateIssued(report_number=certificate.report_number)
 

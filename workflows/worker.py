@@ -90,6 +90,10 @@ def build_activities(channels: Channels) -> LifecycleActivities:
             "ReportingServiceAsyncStub",
             reporting_pb2_grpc.ReportingServiceStub(channels.reporting),
         ),
+        investigations=cast(
+            "InvestigationServiceAsyncStub",
+            investigation_pb2_grpc.InvestigationServiceStub(channels.testing),
+        ),
     )
 
 

@@ -95,9 +95,15 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
         self, session: Session, request: reporting_pb2.IssueCertificateRequest
     ) -> reporting_pb2.Certificate:
         actor = request.actor
+        # The certificate names the laboratory that issued it as it was then: frozen in the
+        # content (and its hash), not read from settings at each rendering.
+        content = reporting_pb2.CertificateContent()
+        content.CopyFrom(request.content)
+        content.laboratory_name = content.laboratory_name or self.settings.lab_name
+        content.laboratory_address = content.laboratory_address or self.settings.lab_address
         certificate = service.issue_certificate(
             session,
-            content=request.content,
+            content=content,
             issuer=Who(actor.username, actor.full_name, actor.role),
             timezone=self.settings.timezone,
         )

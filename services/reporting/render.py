@@ -56,6 +56,18 @@ MEANINGS = {
     "approved": "Approuvé par / Approved by",
     "witnessed": "Témoin / Witnessed by",
 }
+YES = "Oui / Yes"
+NO = "Non / No"
+OUTCOMES = {
+    "invalidated": "Résultat invalidé (cause assignable) / Result invalidated (assignable cause)",
+    "confirmed": "Hors spécification confirmé / OOS confirmed",
+    "": "En cours / Open",
+}
+INVESTIGATION_MEANINGS = {
+    "authored": "rédigé / authored",
+    "reviewed": "revu / reviewed",
+    "approved": "approuvé / approved",
+}
 
 
 def lab_time(rfc3339: str, timezone: str) -> str:
@@ -81,10 +93,80 @@ def _verdict(number: int) -> str:
     return VERDICTS.get(enum_to_str(common_pb2.Conformity, number), BLANK)
 
 
+def _yes_no(flag: bool) -> str:
+    return YES if flag else NO
+
+
+def _joined(*parts: str, sep: str = " · ") -> str:
+    return sep.join(part.strip() for part in parts if part.strip()) or BLANK
+
+
+def _test_row(test: reporting_pb2.CertificateTest) -> dict[str, Any]:
+    """One line of the results table. Individual values are printed where the test has
+    replicates (a formula's individual results, not its raw inputs); a result below the LOQ
+    is printed as such, with the LOQ."""
+    individual = list(test.replicate_values) or (
+        list(test.values) if test.replicates > 1 or len(test.values) > 1 else []
+    )
+    result = f"{test.result} {test.unit}".strip()
+    if test.below_loq:
+        result = test.result
+        if test.loq:
+            result += f" (LOQ = {test.loq} {test.unit})".replace(" )", ")")
+    method = test.method.strip()
+    if test.technique.strip():
+        method = f"{method} ({test.technique.strip()})" if method else test.technique.strip()
+    return {
+        "name": test.name,
+        "method": method or BLANK,
+        "limits": _or_blank(test.limits),
+        "values": individual,
+        "result": result or BLANK,
+        "verdict": _verdict(test.conformity),
+        "conforms": test.conformity != common_pb2.CONFORMITY_DOES_NOT_CONFORM,
+    }
+
+
+def _oos_history(content: reporting_pb2.CertificateContent, tz: str) -> dict[str, Any]:
+    """The investigations and the invalidated results, as the OOS history section prints them."""
+    return {
+        "investigations": [
+            {
+                "id": record.investigation_id,
+                "test": f"{record.test_name} (n° {record.attempt})",
+                "original_result": _or_blank(record.original_result),
+                "outcome": OUTCOMES.get(record.outcome, OUTCOMES[""]),
+                "conclusion": _or_blank(record.conclusion),
+                "signers": [
+                    f"{signer.name}, {INVESTIGATION_MEANINGS.get(signer.meaning, signer.meaning)}, "
+                    f"{lab_time(signer.signed_at, tz)}"
+                    for signer in record.signers
+                ],
+            }
+            for record in content.investigations
+        ],
+        "invalidated": [
+            {
+                "test": f"{result.test_name} (n° {result.attempt})",
+                "values": "; ".join(result.values) or BLANK,
+                "result": _or_blank(result.result),
+                "reason": _or_blank(result.reason),
+                "by": _joined(result.invalidated_by, lab_time(result.invalidated_at, tz), sep=", "),
+            }
+            for result in content.invalidated_results
+        ],
+    }
+
+
 def certificate_context(
     certificate: reporting_pb2.Certificate, settings: Settings
 ) -> dict[str, Any]:
-    """Everything the template prints, as plain text, dates in the lab's time zone."""
+    """Everything the template prints, as plain text, dates in the lab's time zone.
+
+    Keys: lang, dir, lab_name, lab_address, report_number, version, lab_number, issued_at,
+    issued_by, content_hash, parties, sample, receipt, analysis, dates (lists of (label, value)
+    rows), tests, oos (investigations, invalidated), conclusion, conclusion_text, signatures,
+    verify_url, qr_data_uri."""
     content = certificate.content
     tz = settings.timezone
     conclusion = enum_to_str(common_pb2.Conformity, content.conclusion)
@@ -92,46 +174,85 @@ def certificate_context(
     product = content.product_name
     if content.product_code:
         product = f"{product} ({content.product_code})"
+    specification = content.specification
+    if content.specification_reference:
+        specification = f"{content.specification_reference} ({content.specification_source})"
+    temperature = content.temperature_on_arrival
     return {
         "lang": "fr",
         "dir": "ltr",
-        "lab_name": settings.lab_name,
-        "lab_address": settings.lab_address,
+        # Certificates issued before the content carried the laboratory fall back to settings.
+        "lab_name": content.laboratory_name or settings.lab_name,
+        "lab_address": content.laboratory_address or settings.lab_address,
         "report_number": certificate.report_number,
         "version": certificate.version,
+        "lab_number": content.lab_number,
         "issued_at": lab_time(certificate.issued_at, tz),
         "issued_by": certificate.issued_by.full_name or certificate.issued_by.username,
         "content_hash": certificate.content_hash,
+        "parties": [
+            ("Demandeur / Requester", _or_blank(content.requester_organisation)),
+            (
+                "Contact",
+                _joined(content.contact_name, content.contact_email, content.contact_phone),
+            ),
+            ("Compte demandeur / Requester account", _or_blank(content.requester)),
+            ("Référence externe / External reference", _or_blank(content.external_reference)),
+            ("Fabricant / Manufacturer", _or_blank(content.manufacturer)),
+            (
+                "Titulaire de l'AMM / Marketing authorisation holder",
+                _or_blank(content.marketing_authorisation_holder),
+            ),
+        ],
         "sample": [
             ("Numéro de laboratoire / Lab number", content.lab_number),
             ("Produit / Product", product),
+            ("DCI / INN", _or_blank(content.inns)),
+            ("Forme pharmaceutique / Dosage form", _or_blank(content.dosage_form)),
+            ("Dosage / Strength", _or_blank(content.strength)),
+            ("Conditionnement / Pack", _or_blank(content.pack)),
             ("Lot / Batch", _or_blank(content.batch_number)),
-            ("Fabricant / Manufacturer", _or_blank(content.manufacturer)),
             ("Date de fabrication / Manufacture date", _or_blank(content.manufacture_date)),
             ("Date de péremption / Expiry date", _or_blank(content.expiry_date)),
-            ("Demandeur / Requester", _or_blank(content.requester)),
-            ("Organisme / Organisation", _or_blank(content.requester_organisation)),
-            ("Référence externe / External reference", _or_blank(content.external_reference)),
+            (
+                "Conditions de conservation / Storage conditions",
+                _or_blank(content.storage_conditions),
+            ),
+        ],
+        "receipt": [
+            ("État à la réception / Condition on receipt", _or_blank(content.condition_on_receipt)),
+            ("Quantité reçue / Quantity received", _or_blank(content.quantity_received)),
+            ("Scellés intacts / Seals intact", _yes_no(content.seals_intact)),
+            ("Étiquetage lisible / Labelling legible", _yes_no(content.labelling_legible)),
+            (
+                "Température à l'arrivée / Temperature on arrival",
+                f"{temperature} °C" if temperature else BLANK,
+            ),
+        ],
+        "analysis": [
             (
                 "Objet de l'analyse / Purpose",
                 PURPOSES.get(enum_to_str(common_pb2.Purpose, content.purpose), BLANK),
             ),
-            ("État à la réception / Condition on receipt", _or_blank(content.condition_on_receipt)),
-            ("Date de réception / Date received", lab_time(content.received_at, tz)),
-            ("Spécification / Specification", _or_blank(content.specification)),
+            ("Spécification / Specification", _or_blank(specification)),
+            (
+                "Identifiant et version / Id and version",
+                _joined(
+                    content.specification_id,
+                    f"version {content.specification_version}"
+                    if content.specification_version
+                    else "",
+                ),
+            ),
         ],
-        "tests": [
-            {
-                "name": test.name,
-                "method": _or_blank(test.method),
-                "limits": _or_blank(test.limits),
-                "values": list(test.values),
-                "result": f"{test.result} {test.unit}".strip() or BLANK,
-                "verdict": _verdict(test.conformity),
-                "conforms": test.conformity != common_pb2.CONFORMITY_DOES_NOT_CONFORM,
-            }
-            for test in content.tests
+        "dates": [
+            ("Réception / Receipt", lab_time(content.received_at, tz)),
+            ("Début des essais / Start of testing", lab_time(content.testing_started_at, tz)),
+            ("Fin des essais / End of testing", lab_time(content.testing_ended_at, tz)),
+            ("Émission / Issue", lab_time(certificate.issued_at, tz)),
         ],
+        "tests": [_test_row(test) for test in content.tests],
+        "oos": _oos_history(content, tz),
         "conclusion": conclusion,
         "conclusion_text": CONCLUSIONS.get(conclusion, (BLANK, BLANK)),
         "signatures": [

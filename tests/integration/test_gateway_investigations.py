@@ -4,9 +4,11 @@ re-authentication and separation of duties; invalidation keeps the original resu
 the retest to another analyst; a confirmed OOS is released as not conforming."""
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pypdf
 import pytest
 
 from services.gateway.domain import DEMO_PASSWORD
@@ -122,6 +124,20 @@ async def test_an_assignable_cause_invalidates_the_result_and_the_retest_release
         stack.post("approver", f"/api/v1/samples/{lab}/approval", {"password": DEMO_PASSWORD})
     )
     assert released["status"] == "released"
+
+    # The certificate prints the OOS history: the investigation, who signed it, and the
+    # invalidated result with its values and reason, next to the retest's result.
+    pdf = await stack.get("requester", released["certificate"]["url"])
+    pages = pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+    text = "".join("".join(page.extract_text().split()) for page in pages)
+    for expected in (
+        f"{ident} Assay",
+        "Result invalidated (assignable cause)",
+        "Standard solution prepared at half strength",
+        "93.1; 93.3 93.2 %",
+        "99.7; 100.2 100.0 %",
+    ):
+        assert "".join(expected.split()) in text, expected
 
 
 async def test_no_cause_goes_to_phase_two_and_quality_confirms_the_oos(stack: Stack) -> None:

@@ -149,8 +149,17 @@ async def test_concurrent_issues_take_distinct_consecutive_numbers(database_url:
 async def test_issue_freezes_the_content_and_its_hash(database_url: str) -> None:
     async with reporting_service(database_url) as (stub, _):
         issued = await stub.IssueCertificate(issue())
-    assert issued.content == content()
-    assert issued.content_hash == hashlib.sha256(canonical_content(content()).encode()).hexdigest()
+        elsewhere = await stub.IssueCertificate(
+            issue("LNCM-2026-00002", laboratory_name="Annexe", laboratory_address="Casablanca")
+        )
+    # The laboratory is stamped from the settings when the caller leaves it out.
+    frozen = content(laboratory_name=SETTINGS.lab_name, laboratory_address=SETTINGS.lab_address)
+    assert issued.content == frozen
+    assert issued.content_hash == hashlib.sha256(canonical_content(frozen).encode()).hexdigest()
+    assert (elsewhere.content.laboratory_name, elsewhere.content.laboratory_address) == (
+        "Annexe",
+        "Casablanca",
+    )
     assert issued.issued_by == APPROVER
     assert issued.issued_at.endswith("Z")
     # Issuing never renders: the PDF comes on first request.

@@ -159,7 +159,7 @@ def test_signatures_show_name_meaning_and_local_time() -> None:
 def test_certificate_carries_the_statements_and_the_end_mark() -> None:
     text = rendered(certificate()).text
     assert "The results relate only to the sample tested." in text
-    assert "This report may not be reproduced except in full." in text
+    assert "This report may not be reproduced except in full without the written approval" in text
     assert text.endswith("*** Fin du rapport / End of report ***")
 
 

@@ -32,6 +32,12 @@ class CertificateTest(_message.Message):
     RESULT_FIELD_NUMBER: _builtins.int
     UNIT_FIELD_NUMBER: _builtins.int
     CONFORMITY_FIELD_NUMBER: _builtins.int
+    TEST_ID_FIELD_NUMBER: _builtins.int
+    TECHNIQUE_FIELD_NUMBER: _builtins.int
+    BELOW_LOQ_FIELD_NUMBER: _builtins.int
+    LOQ_FIELD_NUMBER: _builtins.int
+    REPLICATE_VALUES_FIELD_NUMBER: _builtins.int
+    REPLICATES_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Test name, e.g. "Assay (HPLC)"."""
     method: _builtins.str
@@ -44,9 +50,23 @@ class CertificateTest(_message.Message):
     """Unit."""
     conformity: _common_pb2.Conformity.ValueType
     """Verdict."""
+    test_id: _builtins.str
+    """Test id, e.g. "LNCM-2026-00001-03" (the OOS history refers to it)."""
+    technique: _builtins.str
+    """Technique, e.g. "HPLC"."""
+    below_loq: _builtins.bool
+    """The result was below the limit of quantification (result is "< LOQ")."""
+    loq: _builtins.str
+    """The limit of quantification, decimal string in the test's unit; empty when none."""
+    replicates: _builtins.int
+    """Replicates the specification asks for: individual values are printed when more than one."""
     @_builtins.property
     def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Individual values."""
+
+    @_builtins.property
+    def replicate_values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """For a formula test, each replicate's individual result (values then holds the raw inputs)."""
 
     def __init__(
         self,
@@ -58,14 +78,158 @@ class CertificateTest(_message.Message):
         result: _builtins.str = ...,
         unit: _builtins.str = ...,
         conformity: _common_pb2.Conformity.ValueType = ...,
+        test_id: _builtins.str = ...,
+        technique: _builtins.str = ...,
+        below_loq: _builtins.bool = ...,
+        loq: _builtins.str = ...,
+        replicate_values: _abc.Iterable[_builtins.str] | None = ...,
+        replicates: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["conformity", b"conformity", "limits", b"limits", "method", b"method", "name", b"name", "result", b"result", "unit", b"unit", "values", b"values"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["below_loq", b"below_loq", "conformity", b"conformity", "limits", b"limits", "loq", b"loq", "method", b"method", "name", b"name", "replicate_values", b"replicate_values", "replicates", b"replicates", "result", b"result", "technique", b"technique", "test_id", b"test_id", "unit", b"unit", "values", b"values"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CertificateTest: _TypeAlias = CertificateTest  # noqa: Y015
+
+@_typing.final
+class CertificateInvestigation(_message.Message):
+    """An out-of-specification investigation, as the certificate's OOS history prints it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INVESTIGATION_ID_FIELD_NUMBER: _builtins.int
+    TEST_ID_FIELD_NUMBER: _builtins.int
+    TEST_NAME_FIELD_NUMBER: _builtins.int
+    ATTEMPT_FIELD_NUMBER: _builtins.int
+    ORIGINAL_RESULT_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    CONCLUSION_FIELD_NUMBER: _builtins.int
+    SIGNERS_FIELD_NUMBER: _builtins.int
+    investigation_id: _builtins.str
+    """Id, e.g. "LNCM-2026-00001-03-OOS1"."""
+    test_id: _builtins.str
+    """Test investigated."""
+    test_name: _builtins.str
+    """Its name."""
+    attempt: _builtins.int
+    """Result attempt investigated."""
+    original_result: _builtins.str
+    """The original (OOS) reportable result with its unit."""
+    outcome: _builtins.str
+    """"invalidated", "confirmed", or "" while open."""
+    conclusion: _builtins.str
+    """The signed conclusion (or the Phase I finding when Phase I closed it)."""
+    @_builtins.property
+    def signers(self) -> _containers.RepeatedCompositeFieldContainer[Global___CertificateInvestigationSigner]:
+        """Who signed its steps."""
+
+    def __init__(
+        self,
+        *,
+        investigation_id: _builtins.str = ...,
+        test_id: _builtins.str = ...,
+        test_name: _builtins.str = ...,
+        attempt: _builtins.int = ...,
+        original_result: _builtins.str = ...,
+        outcome: _builtins.str = ...,
+        conclusion: _builtins.str = ...,
+        signers: _abc.Iterable[Global___CertificateInvestigationSigner] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "conclusion", b"conclusion", "investigation_id", b"investigation_id", "original_result", b"original_result", "outcome", b"outcome", "signers", b"signers", "test_id", b"test_id", "test_name", b"test_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CertificateInvestigation: _TypeAlias = CertificateInvestigation  # noqa: Y015
+
+@_typing.final
+class CertificateInvestigationSigner(_message.Message):
+    """One signed step of an investigation."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    MEANING_FIELD_NUMBER: _builtins.int
+    STEP_FIELD_NUMBER: _builtins.int
+    SIGNED_AT_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Full name (login name when unknown)."""
+    meaning: _builtins.str
+    """"authored", "reviewed" or "approved"."""
+    step: _builtins.str
+    """"phase_1" or "concluded"."""
+    signed_at: _builtins.str
+    """RFC 3339 (UTC)."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        meaning: _builtins.str = ...,
+        step: _builtins.str = ...,
+        signed_at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["meaning", b"meaning", "name", b"name", "signed_at", b"signed_at", "step", b"step"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CertificateInvestigationSigner: _TypeAlias = CertificateInvestigationSigner  # noqa: Y015
+
+@_typing.final
+class CertificateInvalidatedResult(_message.Message):
+    """A result invalidated by an OOS investigation: printed with its reason, never hidden."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEST_ID_FIELD_NUMBER: _builtins.int
+    TEST_NAME_FIELD_NUMBER: _builtins.int
+    ATTEMPT_FIELD_NUMBER: _builtins.int
+    VALUES_FIELD_NUMBER: _builtins.int
+    RESULT_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    INVALIDATED_BY_FIELD_NUMBER: _builtins.int
+    INVALIDATED_AT_FIELD_NUMBER: _builtins.int
+    test_id: _builtins.str
+    """Test id."""
+    test_name: _builtins.str
+    """Test name."""
+    attempt: _builtins.int
+    """Result attempt."""
+    result: _builtins.str
+    """The reportable result with its unit."""
+    reason: _builtins.str
+    """Why it was invalidated."""
+    invalidated_by: _builtins.str
+    """Who signed the invalidation."""
+    invalidated_at: _builtins.str
+    """When, RFC 3339 (UTC)."""
+    @_builtins.property
+    def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Raw values as entered."""
+
+    def __init__(
+        self,
+        *,
+        test_id: _builtins.str = ...,
+        test_name: _builtins.str = ...,
+        attempt: _builtins.int = ...,
+        values: _abc.Iterable[_builtins.str] | None = ...,
+        result: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        invalidated_by: _builtins.str = ...,
+        invalidated_at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "invalidated_at", b"invalidated_at", "invalidated_by", b"invalidated_by", "reason", b"reason", "result", b"result", "test_id", b"test_id", "test_name", b"test_name", "values", b"values"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CertificateInvalidatedResult: _TypeAlias = CertificateInvalidatedResult  # noqa: Y015
 
 @_typing.final
 class CertificateContent(_message.Message):
@@ -90,6 +254,29 @@ class CertificateContent(_message.Message):
     SIGNATURES_FIELD_NUMBER: _builtins.int
     EXTERNAL_REFERENCE_FIELD_NUMBER: _builtins.int
     PRODUCT_CODE_FIELD_NUMBER: _builtins.int
+    LABORATORY_NAME_FIELD_NUMBER: _builtins.int
+    LABORATORY_ADDRESS_FIELD_NUMBER: _builtins.int
+    CONTACT_NAME_FIELD_NUMBER: _builtins.int
+    CONTACT_EMAIL_FIELD_NUMBER: _builtins.int
+    CONTACT_PHONE_FIELD_NUMBER: _builtins.int
+    MARKETING_AUTHORISATION_HOLDER_FIELD_NUMBER: _builtins.int
+    INNS_FIELD_NUMBER: _builtins.int
+    DOSAGE_FORM_FIELD_NUMBER: _builtins.int
+    STRENGTH_FIELD_NUMBER: _builtins.int
+    PACK_FIELD_NUMBER: _builtins.int
+    STORAGE_CONDITIONS_FIELD_NUMBER: _builtins.int
+    QUANTITY_RECEIVED_FIELD_NUMBER: _builtins.int
+    SEALS_INTACT_FIELD_NUMBER: _builtins.int
+    LABELLING_LEGIBLE_FIELD_NUMBER: _builtins.int
+    TEMPERATURE_ON_ARRIVAL_FIELD_NUMBER: _builtins.int
+    SPECIFICATION_ID_FIELD_NUMBER: _builtins.int
+    SPECIFICATION_VERSION_FIELD_NUMBER: _builtins.int
+    SPECIFICATION_SOURCE_FIELD_NUMBER: _builtins.int
+    SPECIFICATION_REFERENCE_FIELD_NUMBER: _builtins.int
+    TESTING_STARTED_AT_FIELD_NUMBER: _builtins.int
+    TESTING_ENDED_AT_FIELD_NUMBER: _builtins.int
+    INVESTIGATIONS_FIELD_NUMBER: _builtins.int
+    INVALIDATED_RESULTS_FIELD_NUMBER: _builtins.int
     lab_number: _builtins.str
     """Lab number."""
     product_name: _builtins.str
@@ -120,6 +307,48 @@ class CertificateContent(_message.Message):
     """External reference of the request."""
     product_code: _builtins.str
     """Product code."""
+    laboratory_name: _builtins.str
+    """The laboratory's name, stamped by the reporting service at issue."""
+    laboratory_address: _builtins.str
+    """The laboratory's address, stamped at issue."""
+    contact_name: _builtins.str
+    """The requester's contact person."""
+    contact_email: _builtins.str
+    """The contact's e-mail."""
+    contact_phone: _builtins.str
+    """The contact's telephone."""
+    marketing_authorisation_holder: _builtins.str
+    """Marketing authorisation holder."""
+    inns: _builtins.str
+    """INN(s) of the active substance(s)."""
+    dosage_form: _builtins.str
+    """Dosage form."""
+    strength: _builtins.str
+    """Strength."""
+    pack: _builtins.str
+    """Pack."""
+    storage_conditions: _builtins.str
+    """Storage conditions declared."""
+    quantity_received: _builtins.str
+    """Quantity received with its unit, e.g. "60 tablets"."""
+    seals_intact: _builtins.bool
+    """Receipt check: seals intact."""
+    labelling_legible: _builtins.bool
+    """Receipt check: labelling legible."""
+    temperature_on_arrival: _builtins.str
+    """Temperature on arrival in °C; empty when not measured."""
+    specification_id: _builtins.str
+    """Specification id, e.g. "SPEC-PARA-500-TAB"."""
+    specification_version: _builtins.int
+    """Specification version."""
+    specification_source: _builtins.str
+    """Specification source, e.g. "Ph. Eur."."""
+    specification_reference: _builtins.str
+    """Specification reference (monograph)."""
+    testing_started_at: _builtins.str
+    """Start of testing: the first assignment, RFC 3339."""
+    testing_ended_at: _builtins.str
+    """End of testing: the last accepting review, RFC 3339."""
     @_builtins.property
     def tests(self) -> _containers.RepeatedCompositeFieldContainer[Global___CertificateTest]:
         """Tests in order."""
@@ -127,6 +356,14 @@ class CertificateContent(_message.Message):
     @_builtins.property
     def signatures(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.Signature]:
         """Signatures to print (reviewers, approver)."""
+
+    @_builtins.property
+    def investigations(self) -> _containers.RepeatedCompositeFieldContainer[Global___CertificateInvestigation]:
+        """OOS investigations of the sample, oldest first."""
+
+    @_builtins.property
+    def invalidated_results(self) -> _containers.RepeatedCompositeFieldContainer[Global___CertificateInvalidatedResult]:
+        """Results invalidated by an investigation, with their reasons."""
 
     def __init__(
         self,
@@ -148,10 +385,33 @@ class CertificateContent(_message.Message):
         signatures: _abc.Iterable[_common_pb2.Signature] | None = ...,
         external_reference: _builtins.str = ...,
         product_code: _builtins.str = ...,
+        laboratory_name: _builtins.str = ...,
+        laboratory_address: _builtins.str = ...,
+        contact_name: _builtins.str = ...,
+        contact_email: _builtins.str = ...,
+        contact_phone: _builtins.str = ...,
+        marketing_authorisation_holder: _builtins.str = ...,
+        inns: _builtins.str = ...,
+        dosage_form: _builtins.str = ...,
+        strength: _builtins.str = ...,
+        pack: _builtins.str = ...,
+        storage_conditions: _builtins.str = ...,
+        quantity_received: _builtins.str = ...,
+        seals_intact: _builtins.bool = ...,
+        labelling_legible: _builtins.bool = ...,
+        temperature_on_arrival: _builtins.str = ...,
+        specification_id: _builtins.str = ...,
+        specification_version: _builtins.int = ...,
+        specification_source: _builtins.str = ...,
+        specification_reference: _builtins.str = ...,
+        testing_started_at: _builtins.str = ...,
+        testing_ended_at: _builtins.str = ...,
+        investigations: _abc.Iterable[Global___CertificateInvestigation] | None = ...,
+        invalidated_results: _abc.Iterable[Global___CertificateInvalidatedResult] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch_number", b"batch_number", "conclusion", b"conclusion", "condition_on_receipt", b"condition_on_receipt", "expiry_date", b"expiry_date", "external_reference", b"external_reference", "lab_number", b"lab_number", "manufacture_date", b"manufacture_date", "manufacturer", b"manufacturer", "product_code", b"product_code", "product_name", b"product_name", "purpose", b"purpose", "received_at", b"received_at", "requester", b"requester", "requester_organisation", b"requester_organisation", "signatures", b"signatures", "specification", b"specification", "tests", b"tests"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch_number", b"batch_number", "conclusion", b"conclusion", "condition_on_receipt", b"condition_on_receipt", "contact_email", b"contact_email", "contact_name", b"contact_name", "contact_phone", b"contact_phone", "dosage_form", b"dosage_form", "expiry_date", b"expiry_date", "external_reference", b"external_reference", "inns", b"inns", "invalidated_results", b"invalidated_results", "investigations", b"investigations", "lab_number", b"lab_number", "labelling_legible", b"labelling_legible", "laboratory_address", b"laboratory_address", "laboratory_name", b"laboratory_name", "manufacture_date", b"manufacture_date", "manufacturer", b"manufacturer", "marketing_authorisation_holder", b"marketing_authorisation_holder", "pack", b"pack", "product_code", b"product_code", "product_name", b"product_name", "purpose", b"purpose", "quantity_received", b"quantity_received", "received_at", b"received_at", "requester", b"requester", "requester_organisation", b"requester_organisation", "seals_intact", b"seals_intact", "signatures", b"signatures", "specification", b"specification", "specification_id", b"specification_id", "specification_reference", b"specification_reference", "specification_source", b"specification_source", "specification_version", b"specification_version", "storage_conditions", b"storage_conditions", "strength", b"strength", "temperature_on_arrival", b"temperature_on_arrival", "testing_ended_at", b"testing_ended_at", "testing_started_at", b"testing_started_at", "tests", b"tests"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
