@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from deploy.local import demo_samples
 from kernel.settings import ROOT, Settings
 from workflows.contracts import SEARCH_ATTRIBUTES
 
@@ -299,6 +301,16 @@ def banner(config: StackConfig, seconds: float) -> str:
     return "\n".join(lines)
 
 
+def _seed_demo_samples(config: StackConfig) -> None:
+    try:
+        made = demo_samples.seed(config.gateway_url)
+    except Exception as error:  # a demo nicety: report it, never stop the stack for it
+        print(f"demo samples not seeded: {error}", flush=True)
+        return
+    if made:
+        print(f"demo: {made} samples driven through the lifecycle (see /dashboard)", flush=True)
+
+
 def main() -> int:
     config = StackConfig.from_settings(Settings())
     stack = Stack(config)
@@ -315,6 +327,9 @@ def main() -> int:
         print("starting Temporal, services, worker and gateway ...", flush=True)
         stack.start()
         print(banner(config, time.monotonic() - started), flush=True)
+        if config.demo:
+            # In the background: the stack is usable at once, the dashboard fills within ~30 s.
+            threading.Thread(target=_seed_demo_samples, args=(config,), daemon=True).start()
         while not stop:
             for name, process, _ in stack.processes:
                 if process.poll() is not None:

@@ -25,6 +25,7 @@ from services.gateway.api import campaigns as campaigns_api
 from services.gateway.api import catalogue as catalogue_api
 from services.gateway.api import custody as custody_api
 from services.gateway.api import investigations as investigations_api
+from services.gateway.api import kpis as kpis_api
 from services.gateway.api import resources as resources_api
 from services.gateway.api import turnaround as turnaround_api
 from services.gateway.clients import connect
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(turnaround_api.router, prefix="/api/v1")
     app.include_router(resources_api.router, prefix="/api/v1")
     app.include_router(catalogue_api.router, prefix="/api/v1")
+    app.include_router(kpis_api.router, prefix="/api/v1")
     app.include_router(verify.router)
     web.install(app)
 

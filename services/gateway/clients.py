@@ -12,6 +12,8 @@ from kernel.db import Database
 from kernel.grpc_client import open_channel
 from kernel.settings import ServiceName, Settings
 from lims.intake.v1 import intake_pb2_grpc
+from lims.intake.v1 import kpi_pb2_grpc as intake_kpi_pb2_grpc
+from lims.reporting.v1 import kpi_pb2_grpc as reporting_kpi_pb2_grpc
 from lims.reporting.v1 import reporting_pb2_grpc
 from lims.review.v1 import review_pb2_grpc
 from lims.testing.v1 import (
@@ -20,15 +22,19 @@ from lims.testing.v1 import (
     resources_pb2_grpc,
     testing_pb2_grpc,
 )
+from lims.testing.v1 import kpi_pb2_grpc as testing_kpi_pb2_grpc
 from services.gateway.auth import Tokens, derive_key, load_secret
 from services.gateway.signatures import SignerSessions
 
 if TYPE_CHECKING:
     from lims.intake.v1.intake_pb2_grpc import IntakeServiceAsyncStub
+    from lims.intake.v1.kpi_pb2_grpc import IntakeKpiAsyncStub
+    from lims.reporting.v1.kpi_pb2_grpc import ReportingKpiAsyncStub
     from lims.reporting.v1.reporting_pb2_grpc import ReportingServiceAsyncStub
     from lims.review.v1.review_pb2_grpc import ReviewServiceAsyncStub
     from lims.testing.v1.catalogue_pb2_grpc import CatalogueAsyncStub
     from lims.testing.v1.investigation_pb2_grpc import InvestigationServiceAsyncStub
+    from lims.testing.v1.kpi_pb2_grpc import TestingKpiAsyncStub
     from lims.testing.v1.resources_pb2_grpc import ResourcesAsyncStub
     from lims.testing.v1.testing_pb2_grpc import TestingServiceAsyncStub
 
@@ -57,6 +63,10 @@ class Connections:
     resources: "ResourcesAsyncStub"
     # The testing service's catalogue administration, on the testing channel.
     catalogue: "CatalogueAsyncStub"
+    # The KPI figures, each asked of the service that owns the data (on its channel).
+    intake_kpi: "IntakeKpiAsyncStub"
+    testing_kpi: "TestingKpiAsyncStub"
+    reporting_kpi: "ReportingKpiAsyncStub"
     channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -122,6 +132,18 @@ async def connect(settings: Settings) -> Connections:
         catalogue=cast(
             "CatalogueAsyncStub",
             with_deadline(catalogue_pb2_grpc.CatalogueStub(channels["testing"])),
+        ),
+        intake_kpi=cast(
+            "IntakeKpiAsyncStub",
+            with_deadline(intake_kpi_pb2_grpc.IntakeKpiStub(channels["intake"])),
+        ),
+        testing_kpi=cast(
+            "TestingKpiAsyncStub",
+            with_deadline(testing_kpi_pb2_grpc.TestingKpiStub(channels["testing"])),
+        ),
+        reporting_kpi=cast(
+            "ReportingKpiAsyncStub",
+            with_deadline(reporting_kpi_pb2_grpc.ReportingKpiStub(channels["reporting"])),
         ),
         channels=list(channels.values()),
     )

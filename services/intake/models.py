@@ -142,7 +142,7 @@ class Sample(Base):
     receipt_accepted: Mapped[bool | None] = mapped_column(Boolean)
     condition_on_receipt: Mapped[str] = mapped_column(Text)
     quantity_received: Mapped[str] = mapped_column(String(20))
-    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     rejection_reason: Mapped[str] = mapped_column(Text)
     # The receipt checklist (None before receipt). A failed check does not block acceptance.
     seals_intact: Mapped[bool | None] = mapped_column(Boolean)
@@ -166,6 +166,14 @@ class Sample(Base):
 
     # Retention (services/intake/retention.py): set when the retained part is put away; the
     # reminder's mark when the SampleRetention workflow's timer fell; when it was destroyed.
+    # The KPI figures' columns (services/intake/kpi_service.py): when the sample was released;
+    # while on hold, since when; the time on hold so far; and at release the turnaround, receipt
+    # to release less the time on hold (DESIGN §5: the clock stops on hold).
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    held_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hold_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    turnaround_seconds: Mapped[int | None] = mapped_column(Integer)
+
     retain_until: Mapped[date | None] = mapped_column(Date)
     disposal_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disposed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -456,6 +456,9 @@ def record_status(
         "status": new_status.value,
         "status_before_hold": sample.status_before_hold.value if sample.status_before_hold else "",
     }
+    old.update(_clock_fields(sample))
+    _run_kpi_clock(sample, old_status, new_status, when)
+    new.update(_clock_fields(sample))
     if new_status is SampleStatus.CANCELLED:
         old["rejection_reason"] = sample.rejection_reason
         sample.rejection_reason = reason
@@ -466,6 +469,40 @@ def record_status(
         session, who, "status_changed", "sample", sample.lab_number, old=old, new=new, reason=reason
     )
     return _with_timeline(session, sample)
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime (SQLite gives back naive values stored as UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _clock_fields(sample: Sample) -> dict[str, str]:
+    return {
+        "released_at": to_rfc3339(sample.released_at),
+        "held_since": to_rfc3339(sample.held_since),
+        "hold_seconds": str(sample.hold_seconds or 0),
+        "turnaround_seconds": ""
+        if sample.turnaround_seconds is None
+        else str(sample.turnaround_seconds),
+    }
+
+
+def _run_kpi_clock(
+    sample: Sample, old_status: SampleStatus, new_status: SampleStatus, when: datetime
+) -> None:
+    # The turnaround the KPIs count is receipt to release less the time on hold, as the SLA
+    # clock counts it; kept on the sample so the figures are one GROUP BY, not a timeline scan.
+    if new_status is SampleStatus.ON_HOLD:
+        sample.held_since = when
+    elif old_status is SampleStatus.ON_HOLD and sample.held_since is not None:
+        held = when - as_utc(sample.held_since)
+        sample.hold_seconds = (sample.hold_seconds or 0) + max(0, int(held.total_seconds()))
+        sample.held_since = None
+    if new_status is SampleStatus.RELEASED:
+        sample.released_at = when
+        if sample.received_at is not None:
+            elapsed = int((when - as_utc(sample.received_at)).total_seconds())
+            sample.turnaround_seconds = max(0, elapsed - (sample.hold_seconds or 0))
 
 
 _SLA_FIELDS = ("sla_due_at", "sla_warning_at", "sla_breached_at")

@@ -9,12 +9,14 @@ from kernel import audit_service, migrations
 from kernel.db import Database
 from kernel.grpc_server import configure_logging, exit_after_shutdown, serve
 from kernel.settings import Settings, get_settings
-from lims.reporting.v1 import reporting_pb2, reporting_pb2_grpc
+from lims.reporting.v1 import kpi_pb2, kpi_pb2_grpc, reporting_pb2, reporting_pb2_grpc
 from services.reporting.grpc_server import ReportingServicer
+from services.reporting.kpi_grpc import ReportingKpiServicer
 from services.reporting.models import AuditEntry, AuditHead
 
 SERVICE_NAMES: list[str] = [
     reporting_pb2.DESCRIPTOR.services_by_name["ReportingService"].full_name,
+    kpi_pb2.DESCRIPTOR.services_by_name["ReportingKpi"].full_name,
     audit_service.SERVICE_NAME,
 ]
 
@@ -26,6 +28,7 @@ def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], No
         reporting_pb2_grpc.add_ReportingServiceServicer_to_server(
             ReportingServicer(db, settings), server
         )
+        kpi_pb2_grpc.add_ReportingKpiServicer_to_server(ReportingKpiServicer(db), server)
         audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 
     return add

@@ -14,6 +14,8 @@ from lims.testing.v1 import (
     catalogue_pb2_grpc,
     investigation_pb2,
     investigation_pb2_grpc,
+    kpi_pb2,
+    kpi_pb2_grpc,
     resources_pb2,
     resources_pb2_grpc,
     testing_pb2,
@@ -23,6 +25,7 @@ from services.testing import demo
 from services.testing.catalogue_grpc import CatalogueServicer
 from services.testing.grpc_server import TestingServicer
 from services.testing.investigation_grpc import InvestigationServicer
+from services.testing.kpi_grpc import TestingKpiServicer
 from services.testing.models import AuditEntry, AuditHead
 from services.testing.resources_grpc import ResourcesServicer
 
@@ -31,6 +34,7 @@ SERVICE_NAMES: list[str] = [
     investigation_pb2.DESCRIPTOR.services_by_name["InvestigationService"].full_name,
     resources_pb2.DESCRIPTOR.services_by_name["Resources"].full_name,
     catalogue_pb2.DESCRIPTOR.services_by_name["Catalogue"].full_name,
+    kpi_pb2.DESCRIPTOR.services_by_name["TestingKpi"].full_name,
     audit_service.SERVICE_NAME,
 ]
 
@@ -50,6 +54,7 @@ def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], No
             InvestigationServicer(db, settings.timezone), server
         )
         catalogue_pb2_grpc.add_CatalogueServicer_to_server(CatalogueServicer(db), server)
+        kpi_pb2_grpc.add_TestingKpiServicer_to_server(TestingKpiServicer(db), server)
         audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 
     return add

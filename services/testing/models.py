@@ -182,7 +182,7 @@ class Result(Base):
     submitted_by_username: Mapped[str] = mapped_column(String(100))
     submitted_by_full_name: Mapped[str] = mapped_column(String(200))
     submitted_by_role: Mapped[str] = mapped_column(String(50))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     submission_key: Mapped[str] = mapped_column(String(200))
     review_outcome: Mapped[str] = mapped_column(String(20))  # '' until reviewed
     review_reason: Mapped[str] = mapped_column(Text)
@@ -218,7 +218,7 @@ class Investigation(Base):
     analyst: Mapped[str] = mapped_column(String(100))  # who obtained the OOS result
     reportable_value: Mapped[str] = mapped_column(Text)
     phase: Mapped[str] = mapped_column(String(20), index=True)  # investigation.Phase
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     phase_1_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     phase_2_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalations: Mapped[list[dict[str, str]]] = mapped_column(JSON)

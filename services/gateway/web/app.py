@@ -17,6 +17,7 @@ from services.gateway.web import (
     campaigns,
     catalogue,
     custody,
+    dashboard,
     forms,
     investigations,
     labels,
@@ -48,6 +49,7 @@ def install(app: FastAPI) -> None:
     app.include_router(resources.router)
     app.include_router(notifications.router)
     app.include_router(catalogue.router)
+    app.include_router(dashboard.router)
 
     @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
     async def htmx() -> Response:
