@@ -102,6 +102,9 @@ def certificate_context(
         "issued_at": lab_time(certificate.issued_at, tz),
         "issued_by": certificate.issued_by.full_name or certificate.issued_by.username,
         "content_hash": certificate.content_hash,
+        # An amended version names the one it replaces and why (ISO/IEC 17025 §7.8.8).
+        "replaces": certificate.replaces,
+        "amendment_reason": certificate.amendment_reason,
         "sample": [
             ("Numéro de laboratoire / Lab number", content.lab_number),
             ("Produit / Product", product),
