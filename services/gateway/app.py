@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 
 from kernel.settings import Settings, get_settings
 from services.gateway import problems
+from services.gateway.api import amendments as amendments_api
 from services.gateway.api import (
     audit,
     auth,
@@ -23,6 +24,7 @@ from services.gateway.api import (
 )
 from services.gateway.api import campaigns as campaigns_api
 from services.gateway.api import catalogue as catalogue_api
+from services.gateway.api import corrections as corrections_api
 from services.gateway.api import custody as custody_api
 from services.gateway.api import investigations as investigations_api
 from services.gateway.api import kpis as kpis_api
@@ -70,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(resources_api.router, prefix="/api/v1")
     app.include_router(catalogue_api.router, prefix="/api/v1")
     app.include_router(kpis_api.router, prefix="/api/v1")
+    app.include_router(amendments_api.router, prefix="/api/v1")
+    app.include_router(corrections_api.router, prefix="/api/v1")
     app.include_router(verify.router)
     web.install(app)
 

@@ -11,10 +11,10 @@ from temporalio.client import Client
 from kernel.db import Database
 from kernel.grpc_client import open_channel
 from kernel.settings import ServiceName, Settings
-from lims.intake.v1 import intake_pb2_grpc
+from lims.intake.v1 import corrections_pb2_grpc, intake_pb2_grpc
 from lims.intake.v1 import kpi_pb2_grpc as intake_kpi_pb2_grpc
+from lims.reporting.v1 import amendments_pb2_grpc, reporting_pb2_grpc
 from lims.reporting.v1 import kpi_pb2_grpc as reporting_kpi_pb2_grpc
-from lims.reporting.v1 import reporting_pb2_grpc
 from lims.review.v1 import review_pb2_grpc
 from lims.testing.v1 import (
     catalogue_pb2_grpc,
@@ -27,8 +27,10 @@ from services.gateway.auth import Tokens, derive_key, load_secret
 from services.gateway.signatures import SignerSessions
 
 if TYPE_CHECKING:
+    from lims.intake.v1.corrections_pb2_grpc import SampleCorrectionsAsyncStub
     from lims.intake.v1.intake_pb2_grpc import IntakeServiceAsyncStub
     from lims.intake.v1.kpi_pb2_grpc import IntakeKpiAsyncStub
+    from lims.reporting.v1.amendments_pb2_grpc import CertificateVersionsAsyncStub
     from lims.reporting.v1.kpi_pb2_grpc import ReportingKpiAsyncStub
     from lims.reporting.v1.reporting_pb2_grpc import ReportingServiceAsyncStub
     from lims.review.v1.review_pb2_grpc import ReviewServiceAsyncStub
@@ -67,6 +69,10 @@ class Connections:
     intake_kpi: "IntakeKpiAsyncStub"
     testing_kpi: "TestingKpiAsyncStub"
     reporting_kpi: "ReportingKpiAsyncStub"
+    # Reporting's amended certificates and public verification, on the reporting channel.
+    certificate_versions: "CertificateVersionsAsyncStub"
+    # Intake's corrections of a sample's details, on the intake channel.
+    sample_corrections: "SampleCorrectionsAsyncStub"
     channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -144,6 +150,14 @@ async def connect(settings: Settings) -> Connections:
         reporting_kpi=cast(
             "ReportingKpiAsyncStub",
             with_deadline(reporting_kpi_pb2_grpc.ReportingKpiStub(channels["reporting"])),
+        ),
+        certificate_versions=cast(
+            "CertificateVersionsAsyncStub",
+            with_deadline(amendments_pb2_grpc.CertificateVersionsStub(channels["reporting"])),
+        ),
+        sample_corrections=cast(
+            "SampleCorrectionsAsyncStub",
+            with_deadline(corrections_pb2_grpc.SampleCorrectionsStub(channels["intake"])),
         ),
         channels=list(channels.values()),
     )

@@ -8,7 +8,7 @@ from kernel.proto_enums import enum_to_str
 from kernel.timefmt import from_rfc3339, utcnow
 from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2
-from lims.reporting.v1 import reporting_pb2
+from lims.reporting.v1 import amendments_pb2, reporting_pb2
 from lims.testing.v1 import investigation_pb2, resources_pb2, testing_pb2
 from services.gateway.domain import sla_state
 from services.gateway.schemas import (
@@ -372,16 +372,20 @@ def investigation(
 _CONCLUSIONS = {"conforms": "conforms", "does_not_conform": "does not conform"}
 
 
-def verification(message: reporting_pb2.Certificate) -> VerificationOut:
-    """The public facts of an authentic certificate."""
-    conclusion = enum_to_str(common_pb2.Conformity, message.content.conclusion)
+def verification(message: amendments_pb2.CertificateVerification) -> VerificationOut:
+    """The public facts of an authentic certificate, and whether a newer version replaced it."""
+    conclusion = enum_to_str(common_pb2.Conformity, message.conclusion)
     return VerificationOut(
         authentic=True,
         report_number=message.report_number,
         lab_number=message.lab_number,
-        product=message.content.product_name,
-        batch=message.content.batch_number,
+        product=message.product_name,
+        batch=message.batch_number,
         conclusion=_CONCLUSIONS.get(conclusion, conclusion),
         issued_at=message.issued_at,
         version=message.version,
+        current=not message.superseded_by,
+        superseded_by=message.superseded_by or None,
+        superseded_by_version=message.superseded_by_version or None,
+        superseded_at=message.superseded_at or None,
     )

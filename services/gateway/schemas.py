@@ -643,6 +643,10 @@ class VerificationOut(BaseModel):
     conclusion: str
     issued_at: Timestamp
     version: int
+    current: bool = Field(description="False once a corrected version replaced this one.")
+    superseded_by: str | None = Field(None, description="Report number of the replacing version.")
+    superseded_by_version: int | None = None
+    superseded_at: Timestamp | None = None
 
 
 class Health(BaseModel):

@@ -10,8 +10,16 @@ from kernel import audit_service, migrations
 from kernel.db import Database
 from kernel.grpc_server import configure_logging, exit_after_shutdown, serve
 from kernel.settings import Settings, get_settings
-from lims.intake.v1 import intake_pb2, intake_pb2_grpc, kpi_pb2, kpi_pb2_grpc
+from lims.intake.v1 import (
+    corrections_pb2,
+    corrections_pb2_grpc,
+    intake_pb2,
+    intake_pb2_grpc,
+    kpi_pb2,
+    kpi_pb2_grpc,
+)
 from services.intake import demo
+from services.intake.corrections_grpc import SampleCorrectionsServicer
 from services.intake.grpc_server import IntakeServicer
 from services.intake.kpi_grpc import IntakeKpiServicer
 from services.intake.models import AuditEntry, AuditHead
@@ -20,6 +28,7 @@ from services.intake.service import Numbering
 SERVICE_NAMES: list[str] = [
     intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name,
     kpi_pb2.DESCRIPTOR.services_by_name["IntakeKpi"].full_name,
+    corrections_pb2.DESCRIPTOR.services_by_name["SampleCorrections"].full_name,
     audit_service.SERVICE_NAME,
 ]
 
@@ -33,6 +42,9 @@ def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], No
             IntakeServicer(db, numbering, settings.retention_days), server
         )
         kpi_pb2_grpc.add_IntakeKpiServicer_to_server(IntakeKpiServicer(db), server)
+        corrections_pb2_grpc.add_SampleCorrectionsServicer_to_server(
+            SampleCorrectionsServicer(db), server
+        )
         audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 
     return add

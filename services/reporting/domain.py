@@ -34,6 +34,25 @@ def report_number(year: int, seq: int) -> str:
     return f"{REPORT_PREFIX}-{year}-{seq:05d}"
 
 
+def version_report_number(first: str, version: int) -> str:
+    """The report number of a version: the first issue's number, then `-V<n>` for amendments.
+
+    Every version keeps the report's identity (COA-2026-00001, COA-2026-00001-V2) and its own
+    number, so the QR code of each printed version verifies that very version."""
+    return first if version == FIRST_VERSION else f"{first}-V{version}"
+
+
+MAX_AMENDMENT_REASON = 1000
+
+
+def validate_amendment(*, replaces: str, reason: str) -> None:
+    """Refuses an amendment that does not say which version it replaces and why."""
+    _require(replaces, "replaces", "the report number of the version being corrected")
+    _require(reason, "reason", "say what is corrected and why (printed and audited)")
+    if len(reason) > MAX_AMENDMENT_REASON:
+        raise InvalidArgument(f"reason is too long: at most {MAX_AMENDMENT_REASON} characters")
+
+
 def _require(value: str, field: str, why: str) -> None:
     if not value.strip():
         raise InvalidArgument(f"{field} is required: {why}")

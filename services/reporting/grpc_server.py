@@ -35,6 +35,8 @@ def certificate_message(certificate: Certificate, pdf_hash: str = "") -> reporti
         content_hash=certificate.content_hash,
         content=parse_content(certificate.content_json),
         pdf_hash=pdf_hash,
+        replaces=certificate.replaces,
+        amendment_reason=certificate.amendment_reason,
     )
 
 

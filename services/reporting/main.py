@@ -9,14 +9,23 @@ from kernel import audit_service, migrations
 from kernel.db import Database
 from kernel.grpc_server import configure_logging, exit_after_shutdown, serve
 from kernel.settings import Settings, get_settings
-from lims.reporting.v1 import kpi_pb2, kpi_pb2_grpc, reporting_pb2, reporting_pb2_grpc
+from lims.reporting.v1 import (
+    amendments_pb2,
+    amendments_pb2_grpc,
+    kpi_pb2,
+    kpi_pb2_grpc,
+    reporting_pb2,
+    reporting_pb2_grpc,
+)
 from services.reporting.grpc_server import ReportingServicer
 from services.reporting.kpi_grpc import ReportingKpiServicer
 from services.reporting.models import AuditEntry, AuditHead
+from services.reporting.versions_grpc import CertificateVersionsServicer
 
 SERVICE_NAMES: list[str] = [
     reporting_pb2.DESCRIPTOR.services_by_name["ReportingService"].full_name,
     kpi_pb2.DESCRIPTOR.services_by_name["ReportingKpi"].full_name,
+    amendments_pb2.DESCRIPTOR.services_by_name["CertificateVersions"].full_name,
     audit_service.SERVICE_NAME,
 ]
 
@@ -29,6 +38,9 @@ def register(db: Database, settings: Settings) -> Callable[[grpc.aio.Server], No
             ReportingServicer(db, settings), server
         )
         kpi_pb2_grpc.add_ReportingKpiServicer_to_server(ReportingKpiServicer(db), server)
+        amendments_pb2_grpc.add_CertificateVersionsServicer_to_server(
+            CertificateVersionsServicer(db), server
+        )
         audit_service.add_to_server(server, db, AuditEntry, AuditHead)
 
     return add

@@ -60,6 +60,10 @@ class Certificate(Base):
     # The CertificateContent in canonical JSON (domain.canonical_content), hashed as is.
     content_json: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # An amended version names the version it replaces and why; both empty for version 1.
+    # The replaced row is never updated: it is superseded because a newer version exists.
+    replaces: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    amendment_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class CertificatePdf(Base):
@@ -71,7 +75,7 @@ class CertificatePdf(Base):
         ForeignKey("certificates.report_number"), primary_key=True
     )
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
-    pdf_hash: Mapped[str] = mapped_column(String(64))
+    pdf_hash: Mapped[str] = mapped_column(String(64), index=True)
     rendered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

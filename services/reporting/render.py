@@ -204,6 +204,9 @@ def certificate_context(
                 _or_blank(content.marketing_authorisation_holder),
             ),
         ],
+        # An amended version names the one it replaces and why (ISO/IEC 17025 §7.8.8).
+        "replaces": certificate.replaces,
+        "amendment_reason": certificate.amendment_reason,
         "sample": [
             ("Numéro de laboratoire / Lab number", content.lab_number),
             ("Produit / Product", product),

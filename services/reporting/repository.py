@@ -49,3 +49,24 @@ def pdf_hash_of(session: Session, report_number: str) -> str:
         select(CertificatePdf.pdf_hash).where(CertificatePdf.report_number == report_number)
     )
     return found or ""
+
+
+def versions_of(session: Session, lab_number: str) -> list[Certificate]:
+    """Every version of a sample's certificate, version 1 first."""
+    return list(
+        session.scalars(
+            select(Certificate)
+            .where(Certificate.lab_number == lab_number)
+            .order_by(Certificate.version)
+        )
+    )
+
+
+def pdf_hashes_of(session: Session, report_numbers: list[str]) -> dict[str, str]:
+    """The stored PDFs' hashes of these certificates, by report number (rendered ones only)."""
+    rows = session.execute(
+        select(CertificatePdf.report_number, CertificatePdf.pdf_hash).where(
+            CertificatePdf.report_number.in_(report_numbers)
+        )
+    )
+    return {number: pdf_hash for number, pdf_hash in rows}

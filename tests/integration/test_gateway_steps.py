@@ -100,6 +100,10 @@ async def test_a_sample_goes_from_request_to_certificate(stack: Stack) -> None:
         "conclusion": "conforms",
         "issued_at": certificate["issued_at"],
         "version": 1,
+        "current": True,
+        "superseded_by": None,
+        "superseded_by_version": None,
+        "superseded_at": None,
     }
     page = await stack.client.get(f"/verify/{certificate['report_number']}")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]

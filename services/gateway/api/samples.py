@@ -10,6 +10,7 @@ from lims.common.v1 import common_pb2
 from lims.intake.v1 import intake_pb2
 from lims.reporting.v1 import reporting_pb2
 from services.gateway import convert, lifecycle, reads
+from services.gateway.api import amendments
 from services.gateway.credentials import lockout_policy
 from services.gateway.deps import (
     AsApprover,
@@ -186,9 +187,17 @@ async def approve(
     },
 )
 async def download_certificate(
-    lab_number: str, clients: Clients, identity: CurrentUser
+    lab_number: str,
+    clients: Clients,
+    identity: CurrentUser,
+    version: Annotated[
+        int | None, Query(ge=1, description="A given version (default: the current one).")
+    ] = None,
 ) -> Response:
-    """The certificate of analysis (PDF), for its requester and for staff."""
+    """The certificate of analysis (PDF), for its requester and for staff; a superseded
+    version is served unchanged, with the `X-Superseded-By` header naming its replacement."""
+    if version is not None:
+        return await amendments.version_pdf(clients, identity, lab_number, version)
     found, issued = await asyncio.gather(
         reads.sample(clients, identity, lab_number),
         reads.certificate(clients, lab_number, include_pdf=True),

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from services.gateway import problems
 from services.gateway.problems import Problem
 from services.gateway.web import (
+    amendments,
     attachments,
     audit,
     campaigns,
@@ -50,6 +51,7 @@ def install(app: FastAPI) -> None:
     app.include_router(notifications.router)
     app.include_router(catalogue.router)
     app.include_router(dashboard.router)
+    app.include_router(amendments.router)
 
     @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
     async def htmx() -> Response:

@@ -10,9 +10,9 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
@@ -382,9 +382,15 @@ async def approve(
 
 
 @router.get("/samples/{lab_number}/certificate")
-async def certificate(lab_number: str, clients: Clients, identity: WebUser) -> Response:
-    """The certificate PDF, for whoever may see the sample."""
-    return await samples.download_certificate(lab_number, clients, identity)
+async def certificate(
+    lab_number: str,
+    clients: Clients,
+    identity: WebUser,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The certificate PDF (the current version, or the one asked for), for whoever may see
+    the sample."""
+    return await samples.download_certificate(lab_number, clients, identity, version)
 
 
 def _lab_of(test_id: str) -> str:

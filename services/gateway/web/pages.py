@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.gateway import reads
+from services.gateway.api import amendments as amendments_api
 from services.gateway.api import custody as custody_api
 from services.gateway.api import investigations, products, samples, tests, users
 from services.gateway.api import resources as resources_api
@@ -214,7 +215,8 @@ async def sample_context(
                     test.test_id, clients, staff
                 )
     custody = await custody_api.sample_page_custody(clients, identity, lab_number)
-    return {"sample": detail, "analysts": analysts, "choices": choices, **custody}
+    versions = await amendments_api.sample_page_versions(clients, identity, detail)
+    return {"sample": detail, "analysts": analysts, "choices": choices, **custody, **versions}
 
 
 @router.get("/samples/{lab_number}")

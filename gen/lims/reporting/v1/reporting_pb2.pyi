@@ -432,6 +432,8 @@ class Certificate(_message.Message):
     CONTENT_FIELD_NUMBER: _builtins.int
     PDF_FIELD_NUMBER: _builtins.int
     PDF_HASH_FIELD_NUMBER: _builtins.int
+    REPLACES_FIELD_NUMBER: _builtins.int
+    AMENDMENT_REASON_FIELD_NUMBER: _builtins.int
     report_number: _builtins.str
     """Report number, e.g. "COA-2026-00001"."""
     version: _builtins.int
@@ -446,6 +448,10 @@ class Certificate(_message.Message):
     """The PDF, only when asked for."""
     pdf_hash: _builtins.str
     """SHA-256 (hex) of the PDF; empty until first rendered."""
+    replaces: _builtins.str
+    """Report number of the version this one replaces; empty for the first issue."""
+    amendment_reason: _builtins.str
+    """Why this version was issued; empty for the first issue."""
     @_builtins.property
     def issued_by(self) -> _common_pb2.Actor:
         """Who issued (the approver)."""
@@ -466,10 +472,12 @@ class Certificate(_message.Message):
         content: Global___CertificateContent | None = ...,
         pdf: _builtins.bytes = ...,
         pdf_hash: _builtins.str = ...,
+        replaces: _builtins.str = ...,
+        amendment_reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "issued_by", b"issued_by"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "content_hash", b"content_hash", "issued_at", b"issued_at", "issued_by", b"issued_by", "lab_number", b"lab_number", "pdf", b"pdf", "pdf_hash", b"pdf_hash", "report_number", b"report_number", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amendment_reason", b"amendment_reason", "content", b"content", "content_hash", b"content_hash", "issued_at", b"issued_at", "issued_by", b"issued_by", "lab_number", b"lab_number", "pdf", b"pdf", "pdf_hash", b"pdf_hash", "replaces", b"replaces", "report_number", b"report_number", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
