@@ -134,7 +134,9 @@ def in_order(sort: int, samples: Any) -> bool:
     return keys == sorted(keys)
 
 
-async def test_list_samples_answers_every_filter_and_order_with_100_000_samples(database_url: str) -> None:
+async def test_list_samples_answers_every_filter_and_order_with_100_000_samples(
+    database_url: str,
+) -> None:
     async with intake_service(database_url) as (stub, db):
         await db.write_call(load, utcnow())
         postgres = "postgresql" in database_url
