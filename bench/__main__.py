@@ -24,6 +24,7 @@ from temporalio.client import Client
 from bench.bare import BareLifecycle, BareStep
 from bench.driver import Gateway, Sample
 from deploy.local.launcher import StackConfig, running
+from kernel.grpc_server import exit_after_shutdown
 from kernel.settings import ROOT
 from workflows.contracts import sample_workflow_id
 
@@ -162,4 +163,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # grpc.aio's poller thread can abort interpreter finalization (kernel.grpc_server).
+    exit_after_shutdown(main())

@@ -7,7 +7,6 @@ what reception sees running `python3 dev.py import-campaign`.
 """
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from deploy.local.launcher import StackConfig, running
+from kernel.grpc_server import exit_after_shutdown
 from services.gateway.campaign_cli import post_file, sign_in
 from services.gateway.domain import DEMO_PASSWORD
 
@@ -70,4 +70,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # grpc.aio's poller thread can abort interpreter finalization (kernel.grpc_server).
+    exit_after_shutdown(main())

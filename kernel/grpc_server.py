@@ -95,7 +95,7 @@ async def serve(
         await on_stop()
 
 
-def exit_after_shutdown() -> NoReturn:
+def exit_after_shutdown(code: int = 0) -> NoReturn:
     """Ends a process whose shutdown has closed everything (servers, channels, databases)
     without Python's interpreter finalization: grpc.aio's poller thread can race it and abort
     the process with "PyGILState_Release" (grpc/grpc#40447), which turns a clean stop into
@@ -103,7 +103,7 @@ def exit_after_shutdown() -> NoReturn:
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0)
+    os._exit(code)
 
 
 def configure_logging() -> None:
