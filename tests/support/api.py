@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 
+from deploy.local.demo_samples import CONFORMING
 from tests.support.resources import assignment
 
 DEMO_PASSWORD = "lims-demo"
@@ -97,23 +98,6 @@ def paracetamol_sample(**overrides: Any) -> dict[str, Any]:
     } | overrides
 
 
-# Raw values that conform to the paracetamol tablets specification, by test code.
-PARACETAMOL_CONFORMING = {
-    "APPEARANCE": ["conforms"],
-    "IDENTIFICATION": ["positive"],
-    "ASSAY": ["99.6", "100.1"],
-    "DISSOLUTION": ["93", "95", "91", "94", "96", "92"],
-    "UNIFORMITY": [
-        "99.1",
-        "100.4",
-        "101.2",
-        "98.7",
-        "100.0",
-        "99.5",
-        "100.8",
-        "99.9",
-        "100.3",
-        "98.9",
-    ],
-    "RELATED": ["0.03"],
-}
+# Raw values that conform to the paracetamol tablets specification, by test code (the same the
+# demo drives through its lifecycle).
+PARACETAMOL_CONFORMING = CONFORMING

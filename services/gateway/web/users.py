@@ -4,8 +4,8 @@ REST API's handlers do the work, so every change is validated and audited the sa
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 
 from services.gateway.api import users as api
 from services.gateway.auth import Identity
@@ -14,8 +14,9 @@ from services.gateway.deps import Clients, act_as
 from services.gateway.domain import Role
 from services.gateway.problems import Problem
 from services.gateway.schemas import ReasonIn, UserIn, UserPatch
-from services.gateway.web.render import Refusal, attempt, invalid, language, page
-from services.gateway.web.session import WebUser, check_csrf
+from services.gateway.web.admin_forms import take_change
+from services.gateway.web.render import Refusal, language, page
+from services.gateway.web.session import WebUser
 
 router = APIRouter(include_in_schema=False)
 ADMIN = (Role.ADMIN,)
@@ -61,17 +62,20 @@ async def _change(
     form_id: str,
     done: str,
 ) -> Response:
-    await check_csrf(request, clients, identity)
-    acting = act_as(identity, ADMIN)
-    try:
-        parsed = model.model_validate(body)
-    except ValidationError as error:
-        refused = invalid(error)
-        return await _page(request, clients, identity, refusal=refused, form=body, form_id=form_id)
-    _, problem = await attempt(run(parsed, acting))
-    if problem is not None:
+    async def show_again(problem: Problem) -> Response:
         return await _page(request, clients, identity, refusal=problem, form=body, form_id=form_id)
-    return RedirectResponse(f"/users?done={done}", status_code=303)
+
+    return await take_change(
+        request,
+        clients,
+        identity,
+        ADMIN,
+        model,
+        body,
+        run,
+        show_again=show_again,
+        done_url=f"/users?done={done}",
+    )
 
 
 @router.post("/users")
