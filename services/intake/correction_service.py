@@ -10,7 +10,7 @@ from kernel.errors import InvalidArgument
 from kernel.timefmt import utcnow
 from services.intake.corrections import CORRECTABLE, DATE_FIELDS, changes
 from services.intake.models import Sample, SampleEvent
-from services.intake.service import _locked, _with_timeline, write_audit
+from services.intake.service import locked_sample, with_timeline, write_audit
 
 
 def _text(sample: Sample, field: str) -> str:
@@ -28,11 +28,11 @@ def correct_sample_details(
     Asking for values the sample already has changes nothing (a retry)."""
     if not who.username:
         raise InvalidArgument("actor.username is required: who corrects the record")
-    sample = _locked(session, lab_number)
+    sample = locked_sample(session, lab_number)
     current = {field: _text(sample, field) for field in CORRECTABLE}
     made = changes(current, asked, status=sample.status.value, reason=reason)
     if not made:
-        return _with_timeline(session, sample)
+        return with_timeline(session, sample)
     for change in made:
         if change.field in DATE_FIELDS:
             setattr(sample, change.field, date.fromisoformat(change.new) if change.new else None)
@@ -60,4 +60,4 @@ def correct_sample_details(
         new={c.field: c.new for c in made},
         reason=reason.strip(),
     )
-    return _with_timeline(session, sample)
+    return with_timeline(session, sample)

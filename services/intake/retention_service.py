@@ -12,7 +12,7 @@ from services.intake.domain import parse_time
 from services.intake.models import Sample, SampleEvent
 from services.intake.notification_service import create_notifications
 from services.intake.retention import Recipient
-from services.intake.service import _locked, _with_timeline, write_audit
+from services.intake.service import locked_sample, with_timeline, write_audit
 
 # Who is reminded: reception keeps the retained parts and disposes of them.
 CUSTODIAN_ROLE = "reception"
@@ -23,9 +23,9 @@ def mark_disposal_due(session: Session, lab_number: str, *, at: str = "") -> Sam
     """Marks the sample's disposal due and notifies reception, in one transaction; a sample
     already marked or already disposed of is returned unchanged (the activity's retry)."""
     when = parse_time("at", at) or utcnow()
-    sample = _locked(session, lab_number)
+    sample = locked_sample(session, lab_number)
     if sample.disposal_due_at is not None or sample.disposed_at is not None:
-        return _with_timeline(session, sample)
+        return with_timeline(session, sample)
     sample.disposal_due_at = when
     until = to_iso_date(sample.retain_until)
     detail = f"retained until {until}: disposal due" if until else "disposal due"
@@ -63,7 +63,7 @@ def mark_disposal_due(session: Session, lab_number: str, *, at: str = "") -> Sam
         lab_number=sample.lab_number,
         now=when,
     )
-    return _with_timeline(session, sample)
+    return with_timeline(session, sample)
 
 
 def list_disposal_due(session: Session, page_size: int = 0) -> list[Sample]:

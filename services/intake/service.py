@@ -264,7 +264,8 @@ def list_samples(
     return repository.list_samples(session, spec, now or utcnow())
 
 
-def _locked(session: Session, lab_number: str) -> Sample:
+def locked_sample(session: Session, lab_number: str) -> Sample:
+    """The sample, locked for the rest of the transaction; NotFound naming the lab number."""
     lab_number = lab_number.strip()
     if not lab_number:
         raise InvalidArgument("lab_number: required")
@@ -274,7 +275,8 @@ def _locked(session: Session, lab_number: str) -> Sample:
     return sample
 
 
-def _with_timeline(session: Session, sample: Sample) -> Sample:
+def with_timeline(session: Session, sample: Sample) -> Sample:
+    """The sample as read back after the change, with its timeline."""
     session.flush()
     return get_sample(session, sample.lab_number)
 
@@ -342,7 +344,7 @@ def record_receipt(
         raise InvalidArgument("actor.username: required (who checked the sample in)")
     checks = checks or ReceiptChecks()
     when = parse_time("at", at) or utcnow()
-    sample = _locked(session, lab_number)
+    sample = locked_sample(session, lab_number)
     # The sample's storage conditions and unit are part of the rules: validate once it is read.
     receipt = validate_receipt(
         accepted,
@@ -359,7 +361,7 @@ def record_receipt(
     )
     recorded = _recorded_receipt(sample)
     if recorded is not None and recorded.same_decision(receipt):
-        return _with_timeline(session, sample)
+        return with_timeline(session, sample)
     if sample.status is not SampleStatus.REGISTERED:
         raise FailedPrecondition(
             f"{sample.lab_number}: the receipt check is recorded once, for a registered "
@@ -412,7 +414,7 @@ def record_receipt(
         new=new,
         reason=receipt.reason,
     )
-    return _with_timeline(session, sample)
+    return with_timeline(session, sample)
 
 
 def _start_clock(session: Session, sample: Sample, when: datetime, timezone: tzinfo) -> None:
@@ -440,9 +442,9 @@ def record_status(
     reason = reason.strip()
     if not who.username.strip():
         who = SYSTEM
-    sample = _locked(session, lab_number)
+    sample = locked_sample(session, lab_number)
     if repository.event_key_used(session, sample.id, key):
-        return _with_timeline(session, sample)
+        return with_timeline(session, sample)
     check_status_change(sample.status, new_status, sample.status_before_hold, reason)
     old_status = sample.status
     old = {
@@ -468,7 +470,7 @@ def record_status(
     write_audit(
         session, who, "status_changed", "sample", sample.lab_number, old=old, new=new, reason=reason
     )
-    return _with_timeline(session, sample)
+    return with_timeline(session, sample)
 
 
 def as_utc(value: datetime) -> datetime:
@@ -534,9 +536,9 @@ def record_sla_event(
     key = f"sla:{_required_key(event_key)}"
     when = parse_time("at", at) or utcnow()
     due = parse_time("due_at", due_at, required=sla_kind is SlaEventKind.DUE_SET)
-    sample = _locked(session, lab_number)
+    sample = locked_sample(session, lab_number)
     if repository.event_key_used(session, sample.id, key):
-        return _with_timeline(session, sample)
+        return with_timeline(session, sample)
     old = {name: to_rfc3339(getattr(sample, name)) for name in _SLA_FIELDS}
     if due is not None:
         sample.sla_due_at = due
@@ -549,4 +551,4 @@ def record_sla_event(
     detail = _sla_detail(sla_kind, sample, due)
     session.add(_event(SYSTEM, when, action, detail, sample_id=sample.id, event_key=key))
     write_audit(session, SYSTEM, action, "sample", sample.lab_number, old=old, new=new)
-    return _with_timeline(session, sample)
+    return with_timeline(session, sample)

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kernel.audit import Who
@@ -38,12 +37,9 @@ class CertificateVersionsServicer(amendments_pb2_grpc.CertificateVersionsService
         self, request: amendments_pb2.AmendCertificateRequest, context: Any
     ) -> amendments_pb2.CertificateVersion:
         """Issues the next version in place of the current one (idempotent on `replaces`)."""
-        try:
-            return await self.db.write_call(self._amend, request)
-        except IntegrityError:
-            # A concurrent amendment of the same version committed first: answer with it
-            # (or refuse, if it was made for another reason), as a retry would.
-            return await self.db.write_call(self._amend, request)
+        # A concurrent amendment of the same version committed first: answer with it (or refuse,
+        # if it was made for another reason), as a retry would.
+        return await self.db.idempotent_write(self._amend, request)
 
     async def ListCertificateVersions(
         self, request: amendments_pb2.ListCertificateVersionsRequest, context: Any

@@ -6,7 +6,6 @@ from datetime import date
 from typing import TypeVar
 
 import grpc
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kernel.db import Database
@@ -283,14 +282,6 @@ class ResourcesServicer(resources_pb2_grpc.ResourcesServicer):
         self._db = db
         self._timezone = timezone
 
-    async def _write(self, unit: Callable[[Session, Req], Resp], request: Req) -> Resp:
-        # Two first-time callers racing to create the same record make one insert fail; run
-        # again: the use case sees the winner's row and answers as a change (or a repeat).
-        try:
-            return await self._db.write_call(unit, request)
-        except IntegrityError:
-            return await self._db.write_call(unit, request)
-
     def _dated(self, unit: Callable[[Session, Req, date], Resp]) -> Callable[[Session, Req], Resp]:
         today = rs.lab_today(self._timezone)
 
@@ -307,7 +298,7 @@ class ResourcesServicer(resources_pb2_grpc.ResourcesServicer):
     async def SaveQualification(
         self, request: resources_pb2.SaveQualificationRequest, context: grpc.aio.ServicerContext
     ) -> resources_pb2.Qualification:
-        return await self._write(_save_qualification, request)
+        return await self._db.idempotent_write(_save_qualification, request)
 
     async def ListInstruments(
         self, request: resources_pb2.ListInstrumentsRequest, context: grpc.aio.ServicerContext
@@ -317,7 +308,7 @@ class ResourcesServicer(resources_pb2_grpc.ResourcesServicer):
     async def SaveInstrument(
         self, request: resources_pb2.SaveInstrumentRequest, context: grpc.aio.ServicerContext
     ) -> resources_pb2.Instrument:
-        return await self._write(_save_instrument, request)
+        return await self._db.idempotent_write(_save_instrument, request)
 
     async def ListReferenceStandards(
         self,
@@ -331,7 +322,7 @@ class ResourcesServicer(resources_pb2_grpc.ResourcesServicer):
         request: resources_pb2.SaveReferenceStandardRequest,
         context: grpc.aio.ServicerContext,
     ) -> resources_pb2.ReferenceStandard:
-        return await self._write(_save_standard, request)
+        return await self._db.idempotent_write(_save_standard, request)
 
     async def ListReagents(
         self, request: resources_pb2.ListReagentsRequest, context: grpc.aio.ServicerContext
@@ -341,7 +332,7 @@ class ResourcesServicer(resources_pb2_grpc.ResourcesServicer):
     async def SaveReagent(
         self, request: resources_pb2.SaveReagentRequest, context: grpc.aio.ServicerContext
     ) -> resources_pb2.Reagent:
-        return await self._write(_save_reagent, request)
+        return await self._db.idempotent_write(_save_reagent, request)
 
     async def ListExpiring(
         self, request: resources_pb2.ListExpiringRequest, context: grpc.aio.ServicerContext
@@ -358,7 +349,7 @@ class ResourcesServicer(resources_pb2_grpc.ResourcesServicer):
     async def AddAttachment(
         self, request: resources_pb2.AddAttachmentRequest, context: grpc.aio.ServicerContext
     ) -> resources_pb2.Attachment:
-        return await self._write(_add_attachment, request)
+        return await self._db.idempotent_write(_add_attachment, request)
 
     async def GetAttachment(
         self, request: resources_pb2.GetAttachmentRequest, context: grpc.aio.ServicerContext
