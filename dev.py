@@ -3,7 +3,8 @@
 
 python3 dev.py run        start the whole system (Temporal, services, worker, gateway)
 python3 dev.py test       check generated code, lint, and run every test
-python3 dev.py bench      run the benchmarks (bench campaign: the campaign import)
+python3 dev.py bench      run the benchmarks (bench campaign: the campaign import;
+                          bench breakdown: CPU per lifecycle, process by process)
 python3 dev.py protos     regenerate gen/ from protos/ (--check to compare only)
 python3 dev.py audit-verify   check the audit chains in the databases (exit 1 if one is broken)
 python3 dev.py import-campaign FILE --reference ...   import a campaign spreadsheet (--help)
@@ -94,6 +95,8 @@ def cmd_bench(args: list[str]) -> int:
     ensure_venv(dev=True)
     if args[:1] == ["campaign"]:  # the campaign import: 1,000 rows under 60 s
         return in_venv("-m", "bench.campaign", *args[1:])
+    if args[:1] == ["breakdown"]:  # CPU per lifecycle, process by process
+        return in_venv("-m", "bench.breakdown", *args[1:])
     return in_venv("-m", "bench", *args)
 
 
