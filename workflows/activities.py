@@ -5,11 +5,11 @@ Each takes the key the workflow chose, so a retry changes nothing. A refusal by 
 ApplicationError whose type the gateway maps to an HTTP status; anything else is retried."""
 
 import asyncio
+import base64
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import grpc
-from google.protobuf import json_format
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -75,13 +75,13 @@ def test_state(test: testing_pb2.Test, *, with_detail: bool = False) -> TestStat
         analyst=test.analyst,
         attempt=current.attempt if current else 0,
         conformity=enum_to_str(common_pb2.Conformity, current.conformity) if current else "",
-        test_json=test_json(test) if with_detail else "",
+        test_proto=test_proto(test) if with_detail else "",
     )
 
 
-def test_json(test: testing_pb2.Test) -> str:
-    """The test as compact protobuf JSON (what an update passes back to the gateway)."""
-    return json_format.MessageToJson(test, indent=None, preserving_proto_field_name=True)
+def test_proto(test: testing_pb2.Test) -> str:
+    """The test as base64 protobuf (what an update passes back to the gateway)."""
+    return base64.b64encode(test.SerializeToString()).decode("ascii")
 
 
 class LifecycleActivities:
@@ -224,7 +224,7 @@ class LifecycleActivities:
             attempt=result.attempt,
             reportable_value=result.reportable_value,
             conformity=enum_to_str(common_pb2.Conformity, result.conformity),
-            test_json=test_json(test),
+            test_proto=test_proto(test),
         )
 
     @activity.defn(name=ac.REVIEW_TEST)
@@ -269,7 +269,7 @@ class LifecycleActivities:
         return ac.TestReviewed(
             status=enum_to_str(testing_pb2.TestStatus, after.status),
             signature_id=review.signature.signature_id,
-            test_json=test_json(after),
+            test_proto=test_proto(after),
         )
 
     @activity.defn(name=ac.RECORD_APPROVAL)

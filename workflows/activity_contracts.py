@@ -134,7 +134,9 @@ class ResultSubmitted:
     attempt: int
     reportable_value: str
     conformity: str  # conforms | does_not_conform | ""
-    test_json: str = ""  # the test as testing returned it (see contracts.LifecycleStatus)
+    # The test as testing returned it (see contracts.TestState).
+    test_json: str = ""
+    test_proto: str = ""
 
 
 @dataclass
@@ -158,7 +160,9 @@ class TestReviewed:
 
     status: str  # kernel.lifecycle.TestStatus value
     signature_id: str
-    test_json: str = ""  # the test as testing returned it (see contracts.LifecycleStatus)
+    # The test as testing returned it (see contracts.TestState).
+    test_json: str = ""
+    test_proto: str = ""
 
 
 @dataclass

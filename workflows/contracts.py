@@ -160,9 +160,12 @@ class TestState:
     conformity: str = ""  # conforms | does_not_conform | ""
     # The OOS investigation open on the current result ('' when none): it blocks the review.
     investigation: str = ""
-    # The test as testing returned it (protobuf JSON), on an activity's answer only: the
-    # workflow passes it on in its update's answer and never keeps it in its state.
+    # The test as testing returned it, on an activity's answer only: the workflow passes it on
+    # in its update's answer and never keeps it in its state. test_proto (base64 of the
+    # protobuf wire bytes) replaced test_json (protobuf JSON), ten times dearer to write and
+    # read; histories recorded before carry test_json.
     test_json: str = ""
+    test_proto: str = ""
 
 
 @dataclass
@@ -191,9 +194,10 @@ class LifecycleStatus:
     tests: list[TestState] = field(default_factory=list)
     sla: SlaState = field(default_factory=SlaState)
     report_number: str = ""
-    # After a step on one test: that test as testing recorded it (protobuf JSON), so the caller
-    # shows it without asking testing again. '' otherwise.
+    # After a step on one test: that test as testing recorded it (see TestState), so the
+    # caller shows it without asking testing again. '' otherwise.
     test_json: str = ""
+    test_proto: str = ""
 
 
 @dataclass

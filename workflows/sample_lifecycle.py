@@ -174,10 +174,10 @@ class SampleLifecycle(LifecycleBase):
                 ),
                 TestState,
             )
-            self._progress.tests[test.test_id] = replace(test, test_json="")
+            self._progress.tests[test.test_id] = replace(test, test_json="", test_proto="")
             if self._progress.status is SampleStatus.RECEIVED:
                 await self._change_status(SampleStatus.IN_TESTING, request.actor)
-            return replace(self._snapshot(), test_json=test.test_json)
+            return replace(self._snapshot(), test_json=test.test_json, test_proto=test.test_proto)
 
     @assign.validator
     def _validate_assign(self, request: AssignmentInput) -> None:
@@ -212,7 +212,9 @@ class SampleLifecycle(LifecycleBase):
                 await self._open_investigation(test)
             if self._progress.all_submitted():
                 await self._change_status(SampleStatus.IN_REVIEW, request.actor)
-            return replace(self._snapshot(), test_json=result.test_json)
+            return replace(
+                self._snapshot(), test_json=result.test_json, test_proto=result.test_proto
+            )
 
     async def _open_investigation(self, test: TestState) -> None:
         """An OOS result cannot be accepted as is: its investigation runs as a child workflow,
@@ -290,7 +292,9 @@ class SampleLifecycle(LifecycleBase):
                 test.status = TestStatus.ASSIGNED.value
                 reason = f"{test.test_id} sent back: {request.reason}"
                 await self._change_status(SampleStatus.IN_TESTING, request.actor, reason)
-            return replace(self._snapshot(), test_json=reviewed.test_json)
+            return replace(
+                self._snapshot(), test_json=reviewed.test_json, test_proto=reviewed.test_proto
+            )
 
     @review.validator
     def _validate_review(self, request: ReviewInput) -> None:

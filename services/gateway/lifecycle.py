@@ -143,6 +143,7 @@ def status_from_json(value: dict[str, Any]) -> LifecycleStatus:
         sla=SlaState(**value.get("sla", {})),
         report_number=value.get("report_number", ""),
         test_json=value.get("test_json", ""),
+        test_proto=value.get("test_proto", ""),
     )
 
 

@@ -1,6 +1,7 @@
 """Reading what the services hold, as the REST API shows it (several services at once)."""
 
 import asyncio
+import base64
 from collections.abc import Sequence
 
 import grpc
@@ -193,8 +194,11 @@ async def preview(clients: Connections, test_id: str, values: Sequence[str]) -> 
 async def test_after(clients: Connections, test_id: str, status: LifecycleStatus) -> TestOut:
     """The test a step just changed: as the step's answer carries it (testing returned it to
     the workflow's activity), or read again from testing when the answer has none."""
-    if status.test_json:
+    found = None
+    if status.test_proto:
+        found = testing_pb2.Test.FromString(base64.b64decode(status.test_proto))
+    elif status.test_json:  # a step answered by a history recorded before test_proto
         found = json_format.Parse(status.test_json, testing_pb2.Test(), ignore_unknown_fields=True)
-        if found.test_id == test_id:
-            return convert.test(found)
+    if found is not None and found.test_id == test_id:
+        return convert.test(found)
     return await test(clients, test_id)
